@@ -1,0 +1,67 @@
+import { AppConfig, loadConfig } from '@app/config';
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { ApiModule } from './api.module';
+import { requestIdFor } from './common/request-id';
+import { createValidationPipe } from './common/validation.pipe';
+import { setUpSwagger } from './swagger';
+
+export interface CreateApiOptions {
+  config?: AppConfig;
+  /** Builds the module graph without connecting to anything; used to write the OpenAPI document. */
+  preview?: boolean;
+}
+
+/** Builds the HTTP app exactly as production runs it; `main.ts` and the e2e tests both start it through here. */
+export async function createApiApp(options: CreateApiOptions = {}): Promise<NestFastifyApplication> {
+  const config = options.config ?? loadConfig();
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdFor,
+    trustProxy: true,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
+    rawBody: true,
+    bufferLogs: true,
+    preview: options.preview ?? false,
+    abortOnError: false,
+  });
+  if (!options.preview) app.useLogger(app.get(Logger));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        // Swagger UI is served over plain HTTP in development; upgrading its requests would break it.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  app.enableCors({
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    exposedHeaders: [
+      'X-Request-Id',
+      'X-Cache',
+      'Location',
+      'Retry-After',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+    ],
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  setUpSwagger(app);
+  return app;
+}

@@ -1,0 +1,64 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Machine-readable error codes; clients switch on these, never on `detail` text. */
+export enum ErrorCode {
+  ValidationFailed = 'VALIDATION_FAILED',
+  MalformedJson = 'MALFORMED_JSON',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  Unauthorized = 'UNAUTHORIZED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  Conflict = 'CONFLICT',
+  RateLimited = 'RATE_LIMITED',
+  DailyQuotaExceeded = 'DAILY_QUOTA_EXCEEDED',
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  InternalError = 'INTERNAL_ERROR',
+  MobileAlreadyRegistered = 'MOBILE_ALREADY_REGISTERED',
+  InvalidOtp = 'INVALID_OTP',
+  OtpRateLimited = 'OTP_RATE_LIMITED',
+  InvalidCredentials = 'INVALID_CREDENTIALS',
+  InvalidRefreshToken = 'INVALID_REFRESH_TOKEN',
+  PasswordRequired = 'CURRENT_PASSWORD_REQUIRED',
+  ChatroomLimitReached = 'CHATROOM_LIMIT_REACHED',
+  ReplyAlreadyFinal = 'REPLY_ALREADY_FINAL',
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
+  AlreadyPro = 'ALREADY_PRO',
+  NoSubscription = 'NO_SUBSCRIPTION',
+  BillingNotConfigured = 'BILLING_NOT_CONFIGURED',
+  InvalidWebhookSignature = 'INVALID_WEBHOOK_SIGNATURE',
+}
+
+export interface ProblemOptions {
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+}
+
+/** An error the API means to show: its status, code and detail go to the client as problem details. */
+export class ProblemException extends HttpException {
+  constructor(
+    status: HttpStatus,
+    readonly code: ErrorCode,
+    detail: string,
+    readonly problem: ProblemOptions = {},
+  ) {
+    super(detail, status);
+  }
+}
+
+export const DEFAULT_CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: ErrorCode.ValidationFailed,
+  401: ErrorCode.Unauthorized,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.ServiceUnavailable,
+};

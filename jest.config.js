@@ -1,0 +1,41 @@
+/** Unit tests live beside the code; end-to-end suites in test/. Both compile with SWC (types: `npm run typecheck`). */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+  },
+];
+const moduleNameMapper = {
+  '^@app/(config|database|queue|gemini|observability)(|/.*)$': '<rootDir>/libs/$1/src$2',
+};
+// content-disposition 3 (under @fastify/static, which Swagger UI needs) ships ESM only; Jest on Node 20 needs it as CommonJS.
+const common = {
+  transform: { '^.+\\.ts$': swc, '/node_modules/content-disposition/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  moduleNameMapper,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['<rootDir>/test/faults/'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+};

@@ -1,0 +1,156 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { Environment } from './environment';
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** The typed, validated configuration both apps receive through dependency injection. */
+export interface AppConfig {
+  nodeEnv: Environment['NODE_ENV'];
+  port: number;
+  bodyLimitBytes: number;
+  corsOrigins: string[];
+  databaseUrl: string;
+  redis: { url: string; prefix: string };
+  auth: {
+    jwtSecret: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlDays: number;
+    otpTtlSeconds: number;
+    otpInResponse: boolean;
+    rateLimitPerMinute: number;
+  };
+  gemini: {
+    apiKey?: string;
+    baseUrl?: string;
+    model: string;
+    systemInstruction?: string;
+    maxOutputTokens: number;
+    historyCharBudget: number;
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseDelayMs: number;
+  };
+  worker: { concurrency: number; healthPort: number };
+  chat: {
+    chatroomCacheTtlSeconds: number;
+    maxChatroomsPerUser: number;
+    messageMaxChars: number;
+    replyStaleAfterSeconds: number;
+  };
+  limits: { basicDailyLimit: number; proDailyLimit: number; ratePerMinute: number };
+  stripe: {
+    apiKey?: string;
+    webhookSecret?: string;
+    proPriceId?: string;
+    basicPriceId?: string;
+    apiBaseUrl?: string;
+    successUrl: string;
+    cancelUrl: string;
+    portalReturnUrl: string;
+    pastDueGraceDays: number;
+  };
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+    ),
+  );
+}
+
+function crossFieldProblems(env: Environment, source: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  if (env.NODE_ENV === 'production' && env.OTP_IN_RESPONSE && source.OTP_IN_RESPONSE === undefined) {
+    problems.push(
+      'OTP_IN_RESPONSE: OTPs are returned in API responses (mocked delivery); in production set OTP_IN_RESPONSE=true explicitly to accept that, or false',
+    );
+  }
+  if (env.STRIPE_API_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+    problems.push('STRIPE_WEBHOOK_SECRET: required when STRIPE_API_KEY is set (webhooks must be verified)');
+  }
+  if (env.STRIPE_API_KEY && !env.STRIPE_PRO_PRICE_ID) {
+    problems.push('STRIPE_PRO_PRICE_ID: required when STRIPE_API_KEY is set');
+  }
+  return problems;
+}
+
+/**
+ * Reads and validates the environment once. Every bad variable is reported together, so a broken `.env` is fixed
+ * in one pass instead of one crash at a time.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const env = plainToInstance(Environment, { ...source }, { exposeDefaultValues: true });
+  const problems = describe(validateSync(env, { whitelist: false, skipMissingProperties: false }));
+  if (problems.length === 0) problems.push(...crossFieldProblems(env, source));
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  return {
+    nodeEnv: env.NODE_ENV,
+    port: env.PORT,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    corsOrigins: (env.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    databaseUrl: env.DATABASE_URL,
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    auth: {
+      jwtSecret: env.JWT_SECRET_KEY,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+      otpTtlSeconds: env.OTP_TTL_SECONDS,
+      otpInResponse: env.OTP_IN_RESPONSE,
+      rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    },
+    gemini: {
+      apiKey: env.GEMINI_API_KEY,
+      baseUrl: env.GEMINI_BASE_URL,
+      model: env.GEMINI_MODEL,
+      systemInstruction: env.GEMINI_SYSTEM_INSTRUCTION,
+      maxOutputTokens: env.GEMINI_MAX_OUTPUT_TOKENS,
+      historyCharBudget: env.GEMINI_HISTORY_CHAR_BUDGET,
+      timeoutMs: env.GEMINI_TIMEOUT_MS,
+      maxAttempts: env.GEMINI_MAX_ATTEMPTS,
+      retryBaseDelayMs: env.GEMINI_RETRY_BASE_DELAY_MS,
+    },
+    worker: { concurrency: env.WORKER_CONCURRENCY, healthPort: env.WORKER_HEALTH_PORT },
+    chat: {
+      chatroomCacheTtlSeconds: env.CHATROOM_CACHE_TTL_SECONDS,
+      maxChatroomsPerUser: env.MAX_CHATROOMS_PER_USER,
+      messageMaxChars: env.MESSAGE_MAX_CHARS,
+      replyStaleAfterSeconds: env.REPLY_STALE_AFTER_SECONDS,
+    },
+    limits: {
+      basicDailyLimit: env.BASIC_DAILY_LIMIT,
+      proDailyLimit: env.PRO_DAILY_LIMIT,
+      ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
+    },
+    stripe: {
+      apiKey: env.STRIPE_API_KEY,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      proPriceId: env.STRIPE_PRO_PRICE_ID,
+      basicPriceId: env.STRIPE_BASIC_PRICE_ID,
+      apiBaseUrl: env.STRIPE_API_BASE_URL,
+      successUrl: env.STRIPE_SUCCESS_URL,
+      cancelUrl: env.STRIPE_CANCEL_URL,
+      portalReturnUrl: env.STRIPE_PORTAL_RETURN_URL,
+      pastDueGraceDays: env.PAST_DUE_GRACE_DAYS,
+    },
+  };
+}
+
+/** Loads `.env` from the working directory when present; variables already set in the environment win. */
+export function loadDotEnvFile(path = '.env'): void {
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}

@@ -1,0 +1,23 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from './data-source-options';
+
+@Module({})
+export class DatabaseModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            ...dataSourceOptions(config.databaseUrl),
+            retryAttempts: 3,
+            retryDelay: 1000,
+          }),
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+
+/** Every migration, in order. Listed explicitly so both apps and the compiled build run exactly these. */
+export const MIGRATIONS = [InitialSchema1764000000000];

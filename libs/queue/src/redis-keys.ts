@@ -1,0 +1,33 @@
+/**
+ * Every Redis key the apps write, in one place, each under the configured prefix so several deployments (or
+ * test suites) can share one Redis without touching each other's data.
+ */
+export class RedisKeys {
+  constructor(private readonly prefix: string) {}
+
+  /** A stream of a reply's deltas, read by the SSE endpoint. */
+  replyStream(replyId: string): string {
+    return `${this.prefix}:reply-stream:${replyId}`;
+  }
+
+  /** Pub/sub channel on which the api asks workers to abort a reply's generation. */
+  replyCancelChannel(): string {
+    return `${this.prefix}:reply-cancel`;
+  }
+
+  chatroomList(userId: string): string {
+    return `${this.prefix}:chatrooms:${userId}`;
+  }
+
+  dailyPrompts(userId: string, day: string): string {
+    return `${this.prefix}:quota:${userId}:${day}`;
+  }
+
+  otpCooldown(scope: 'mobile' | 'ip', value: string): string {
+    return `${this.prefix}:otp-cooldown:${scope}:${value}`;
+  }
+
+  otpHourly(scope: 'mobile' | 'ip', value: string): string {
+    return `${this.prefix}:otp-hourly:${scope}:${value}`;
+  }
+}
