@@ -40,7 +40,6 @@ export interface AppConfig {
   chat: {
     chatroomCacheTtlSeconds: number;
     maxChatroomsPerUser: number;
-    messageMaxChars: number;
     replyStaleAfterSeconds: number;
   };
   limits: { basicDailyLimit: number; proDailyLimit: number; ratePerMinute: number };
@@ -124,7 +123,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     chat: {
       chatroomCacheTtlSeconds: env.CHATROOM_CACHE_TTL_SECONDS,
       maxChatroomsPerUser: env.MAX_CHATROOMS_PER_USER,
-      messageMaxChars: env.MESSAGE_MAX_CHARS,
       replyStaleAfterSeconds: env.REPLY_STALE_AFTER_SECONDS,
     },
     limits: {

@@ -165,12 +165,6 @@ export class Environment {
   @Transform(toInt)
   @IsInt()
   @Min(1)
-  @Max(100_000)
-  MESSAGE_MAX_CHARS = 8000;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
   @Max(86400)
   REPLY_STALE_AFTER_SECONDS = 300;
 

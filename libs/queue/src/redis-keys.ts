@@ -15,10 +15,6 @@ export class RedisKeys {
     return `${this.prefix}:reply-cancel`;
   }
 
-  chatroomList(userId: string): string {
-    return `${this.prefix}:chatrooms:${userId}`;
-  }
-
   dailyPrompts(userId: string, day: string): string {
     return `${this.prefix}:quota:${userId}:${day}`;
   }

@@ -1,0 +1,58 @@
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { ChatroomResponse } from './dto/chatroom.dto';
+
+export type CacheStatus = 'HIT' | 'MISS';
+
+const SECOND_DELETE_DELAY_MS = 500;
+
+/**
+ * A user's whole chatroom list (capped by MAX_CHATROOMS_PER_USER), cached per user under `chatrooms:{userId}`.
+ * Keyed by user, never by URL, so one user's list cannot be served to another. Redis trouble degrades to a MISS
+ * (read from PostgreSQL), never to an error.
+ */
+@Injectable()
+export class ChatroomListCache {
+  private readonly logger = new Logger(ChatroomListCache.name);
+
+  constructor(@Inject(CACHE_MANAGER) private readonly cache: Cache) {}
+
+  async get(userId: string): Promise<ChatroomResponse[] | undefined> {
+    try {
+      return (await this.cache.get<ChatroomResponse[]>(this.key(userId))) ?? undefined;
+    } catch (error) {
+      this.logger.warn({ err: error, userId }, 'Chatroom list cache read failed; reading PostgreSQL');
+      return undefined;
+    }
+  }
+
+  async set(userId: string, chatrooms: ChatroomResponse[]): Promise<void> {
+    try {
+      await this.cache.set(this.key(userId), chatrooms);
+    } catch (error) {
+      this.logger.warn({ err: error, userId }, 'Chatroom list cache write failed');
+    }
+  }
+
+  /**
+   * Called after a write has committed. A read that started before the commit may still put the old list back, so
+   * the key is deleted a second time once such a read has had time to finish.
+   */
+  async invalidate(userId: string): Promise<void> {
+    await this.delete(userId);
+    setTimeout(() => void this.delete(userId), SECOND_DELETE_DELAY_MS).unref();
+  }
+
+  private async delete(userId: string): Promise<void> {
+    try {
+      await this.cache.del(this.key(userId));
+    } catch (error) {
+      this.logger.error({ err: error, userId }, 'Chatroom list cache invalidation failed');
+    }
+  }
+
+  private key(userId: string): string {
+    return `chatrooms:${userId}`;
+  }
+}
