@@ -3,9 +3,13 @@ import { DatabaseModule } from '@app/database';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { AuthModule } from './auth/auth.module';
+import { ChatroomsModule } from './chatrooms/chatrooms.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging.module';
+import { MessagesModule } from './messages/messages.module';
 import { RedisModule } from './redis/redis.module';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class ApiModule {
@@ -18,6 +22,10 @@ export class ApiModule {
         DatabaseModule.forRoot(),
         RedisModule,
         HealthModule,
+        AuthModule,
+        UsersModule,
+        ChatroomsModule,
+        MessagesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -23,6 +23,9 @@ export interface AppConfig {
     refreshTokenTtlDays: number;
     otpTtlSeconds: number;
     otpInResponse: boolean;
+    otpResendCooldownSeconds: number;
+    otpHourlyLimit: number;
+    otpIpHourlyLimit: number;
     rateLimitPerMinute: number;
   };
   gemini: {
@@ -106,6 +109,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
       otpTtlSeconds: env.OTP_TTL_SECONDS,
       otpInResponse: env.OTP_IN_RESPONSE,
+      otpResendCooldownSeconds: env.OTP_RESEND_COOLDOWN_SECONDS,
+      otpHourlyLimit: env.OTP_HOURLY_LIMIT,
+      otpIpHourlyLimit: env.OTP_IP_HOURLY_LIMIT,
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
     },
     gemini: {

@@ -80,6 +80,24 @@ export class Environment {
 
   @Transform(toInt)
   @IsInt()
+  @Min(1)
+  @Max(3600)
+  OTP_RESEND_COOLDOWN_SECONDS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  OTP_HOURLY_LIMIT = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  OTP_IP_HOURLY_LIMIT = 100;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(1024)
   @Max(10 * 1024 * 1024)
   BODY_LIMIT_BYTES = 64 * 1024;

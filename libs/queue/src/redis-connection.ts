@@ -10,9 +10,14 @@ export function redisOptions(role: 'api' | 'worker'): RedisOptions {
     : { maxRetriesPerRequest: null, enableOfflineQueue: true };
 }
 
-export function createRedis(url: string, role: 'api' | 'worker', name: string): Redis {
-  const redis = new Redis(url, { ...redisOptions(role), connectionName: name, lazyConnect: false });
-  // Without a listener ioredis prints every reconnect error as an unhandled 'error' event.
-  redis.on('error', () => undefined);
+/** `onError` receives connection errors; without a listener ioredis reports each reconnect attempt as unhandled. */
+export function createRedis(
+  url: string,
+  role: 'api' | 'worker',
+  name: string,
+  onError: (error: Error) => void,
+): Redis {
+  const redis = new Redis(url, { ...redisOptions(role), connectionName: name });
+  redis.on('error', onError);
   return redis;
 }

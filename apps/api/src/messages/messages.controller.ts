@@ -3,6 +3,7 @@ import {
   Controller,
   Get,
   Headers,
+  HttpCode,
   HttpStatus,
   MessageEvent,
   Param,
@@ -34,7 +35,7 @@ import { PageQuery } from '../common/pagination';
 import { ProblemResponse } from '../common/problem.dto';
 import { Authenticated } from '../common/public.decorator';
 import { setQuotaHeaders } from '../quota/quota-headers';
-import { IdempotencyKeyPipe } from './idempotency-key.pipe';
+import { IdempotencyKey } from './idempotency-key.decorator';
 import {
   MessagePageResponse,
   MessageResponse,
@@ -93,7 +94,7 @@ export class MessagesController {
     @Param('id', uuid) chatroomId: string,
     @Body() body: SendMessageRequest,
     @Query() query: SendMessageQuery,
-    @Headers('idempotency-key', IdempotencyKeyPipe) idempotencyKey: string | undefined,
+    @IdempotencyKey() idempotencyKey: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SentMessageResponse> {
@@ -135,6 +136,7 @@ export class MessagesController {
   }
 
   @Post(':messageId/cancel')
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'cancelReply',
     summary: 'Stop a reply that is queued or being generated',
@@ -149,9 +151,7 @@ export class MessagesController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', uuid) chatroomId: string,
     @Param('messageId', uuid) messageId: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MessageResponse> {
-    void reply.status(HttpStatus.OK);
     return MessageResponse.from(await this.messages.cancel(user.id, chatroomId, messageId));
   }
 

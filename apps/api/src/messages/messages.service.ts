@@ -1,3 +1,4 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
 import { Chatroom, FINAL_MESSAGE_STATUSES, Message, MessageRole, MessageStatus } from '@app/database';
 import { enqueueReply, QueueName, RedisKeys, replyJobId } from '@app/queue';
 import { InjectQueue } from '@nestjs/bullmq';
@@ -48,6 +49,7 @@ export class MessagesService {
     private readonly listCache: ChatroomListCache,
     private readonly quota: PromptQuotaService,
     private readonly replyStream: ReplyStreamReader,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -76,7 +78,10 @@ export class MessagesService {
     await this.listCache.invalidate(command.userId);
 
     try {
-      await enqueueReply(this.queue, stored.reply.id, command.requestId);
+      await enqueueReply(this.queue, stored.reply.id, {
+        attempts: this.config.gemini.maxAttempts,
+        requestId: command.requestId,
+      });
     } catch (error) {
       await this.undoStore(command.userId, stored, quota.day);
       this.logger.error(

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { QueueName, redisOptions } from '@app/queue';
+import { QueueName } from '@app/queue';
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 
@@ -9,7 +9,13 @@ import { Module } from '@nestjs/common';
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        connection: { url: config.redis.url, ...redisOptions('api'), connectionName: 'api-queue' },
+        connection: {
+          url: config.redis.url,
+          connectionName: 'api-queue',
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: 2000,
+        },
         prefix: config.redis.prefix,
       }),
     }),

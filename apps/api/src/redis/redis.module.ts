@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { createRedis, RedisKeys } from '@app/queue';
-import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 
 export const REDIS = Symbol('REDIS');
@@ -21,7 +21,10 @@ class RedisShutdown implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => createRedis(config.redis.url, 'api', 'api'),
+      useFactory: (config: AppConfig) => {
+        const logger = new Logger('Redis');
+        return createRedis(config.redis.url, 'api', 'api', (error) => logger.warn(`Redis: ${error.message}`));
+      },
     },
     {
       provide: RedisKeys,

@@ -1,0 +1,129 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { RefreshToken, Session } from '@app/database';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource, IsNull, Not } from 'typeorm';
+import { ErrorCode, ProblemException } from '../common/problem';
+import { returnedRows } from '../common/sql';
+
+export const JWT_ISSUER = 'gemini-chat-backend';
+export const JWT_AUDIENCE = 'gemini-chat-api';
+export const ACCESS_TOKEN_TYPE = 'access';
+
+export interface AccessTokenClaims {
+  sub: string;
+  sid: string;
+  typ: typeof ACCESS_TOKEN_TYPE;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  userId: string;
+  sessionId: string;
+}
+
+export enum RevocationReason {
+  Logout = 'logout',
+  RefreshTokenReuse = 'refresh_token_reuse',
+  PasswordChanged = 'password_changed',
+  PasswordReset = 'password_reset',
+}
+
+const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Sessions and their tokens. Access tokens are short-lived JWTs naming their session; refresh tokens are opaque,
+ * stored hashed, single-use and rotated, and reusing one revokes its whole session.
+ */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async startSession(userId: string): Promise<TokenPair> {
+    const days = this.config.auth.refreshTokenTtlDays;
+    const session = await this.dataSource.getRepository(Session).save({
+      userId,
+      expiresAt: new Date(Date.now() + days * 86_400_000),
+      revokedAt: null,
+      revokedReason: null,
+    });
+    return this.issuePair(userId, session.id);
+  }
+
+  /** Exchanges a refresh token for a new pair. Exactly one of several concurrent exchanges of one token succeeds. */
+  async rotate(refreshToken: string): Promise<TokenPair> {
+    const tokenHash = hashToken(refreshToken);
+    const rotated = returnedRows<{ session_id: string; user_id: string }>(
+      await this.dataSource.query(
+        `UPDATE refresh_tokens AS token SET rotated_at = now()
+         FROM sessions AS session
+        WHERE token.token_hash = $1 AND token.rotated_at IS NULL
+          AND session.id = token.session_id AND session.revoked_at IS NULL AND session.expires_at > now()
+        RETURNING token.session_id, session.user_id`,
+        [tokenHash],
+      ),
+    );
+
+    if (rotated.length === 1) return this.issuePair(rotated[0].user_id, rotated[0].session_id);
+
+    const known = await this.dataSource
+      .getRepository(RefreshToken)
+      .findOne({ where: { tokenHash, rotatedAt: Not(IsNull()) } });
+    if (known) await this.revokeSession(known.sessionId, RevocationReason.RefreshTokenReuse);
+    throw new ProblemException(
+      HttpStatus.UNAUTHORIZED,
+      ErrorCode.InvalidRefreshToken,
+      'Refresh token is invalid, expired or already used; log in again',
+    );
+  }
+
+  async revokeSession(sessionId: string, reason: RevocationReason): Promise<void> {
+    await this.dataSource
+      .getRepository(Session)
+      .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
+  }
+
+  /** Revokes every live session of the user, except `keepSessionId` when given. */
+  async revokeAllSessions(userId: string, reason: RevocationReason, keepSessionId?: string): Promise<void> {
+    const query = this.dataSource
+      .createQueryBuilder()
+      .update(Session)
+      .set({ revokedAt: () => 'now()', revokedReason: reason })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId });
+    if (keepSessionId) query.andWhere('id <> :keepSessionId', { keepSessionId });
+    await query.execute();
+  }
+
+  /** The per-request check behind every access token: its session must still be live. */
+  async isSessionActive(sessionId: string, userId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      'SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()',
+      [sessionId, userId],
+    );
+    return rows.length === 1;
+  }
+
+  private async issuePair(userId: string, sessionId: string): Promise<TokenPair> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    await this.dataSource
+      .getRepository(RefreshToken)
+      .insert({ sessionId, tokenHash: hashToken(refreshToken) });
+    const claims: AccessTokenClaims = { sub: userId, sid: sessionId, typ: ACCESS_TOKEN_TYPE };
+    const expiresIn = this.config.auth.accessTokenTtlSeconds;
+    const accessToken = await this.jwt.signAsync(claims, {
+      algorithm: 'HS256',
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      expiresIn,
+    });
+    return { accessToken, refreshToken, expiresIn, userId, sessionId };
+  }
+}

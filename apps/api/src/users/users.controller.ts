@@ -1,0 +1,20 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, type AuthenticatedUser } from '../auth/current-user.decorator';
+import { Authenticated } from '../common/public.decorator';
+import { UserProfileResponse } from './dto/user-profile.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@Authenticated()
+@Controller('user')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  @ApiOperation({ operationId: 'getCurrentUser', summary: 'Your profile and tier' })
+  @ApiOkResponse({ type: UserProfileResponse })
+  getCurrentUser(@CurrentUser() user: AuthenticatedUser): Promise<UserProfileResponse> {
+    return this.users.getProfile(user.id);
+  }
+}

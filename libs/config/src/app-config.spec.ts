@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { ConfigValidationError, loadConfig } from './app-config';
+
+const SECRET = 'a-test-secret-that-is-longer-than-32-characters';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('accepts .env.example as it is shipped', () => {
+    const example = parseEnv(
+      readFileSync(join(__dirname, '../../../.env.example'), 'utf8'),
+    ) as NodeJS.ProcessEnv;
+    expect(() => loadConfig(example)).not.toThrow();
+  });
+
+  it('applies documented defaults when only the required secret is set', () => {
+    const config = loadConfig({ JWT_SECRET_KEY: SECRET });
+    expect(config.port).toBe(3000);
+    expect(config.limits.basicDailyLimit).toBe(5);
+    expect(config.auth.accessTokenTtlSeconds).toBe(900);
+    expect(config.chat.chatroomCacheTtlSeconds).toBe(600);
+  });
+
+  it('names every bad variable in one error', () => {
+    const problems = problemsOf({
+      JWT_SECRET_KEY: 'short',
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      BASIC_DAILY_LIMIT: '-1',
+    });
+    const text = problems.join('\n');
+    expect(text).toContain('JWT_SECRET_KEY');
+    expect(text).toContain('PORT');
+    expect(text).toContain('DATABASE_URL');
+    expect(text).toContain('BASIC_DAILY_LIMIT');
+  });
+
+  it('requires JWT_SECRET_KEY', () => {
+    expect(problemsOf({}).join('\n')).toContain('JWT_SECRET_KEY');
+  });
+
+  it('refuses to return OTPs in responses in production unless that is set explicitly', () => {
+    expect(problemsOf({ JWT_SECRET_KEY: SECRET, NODE_ENV: 'production' }).join('\n')).toContain(
+      'OTP_IN_RESPONSE',
+    );
+    expect(problemsOf({ JWT_SECRET_KEY: SECRET, NODE_ENV: 'production', OTP_IN_RESPONSE: 'true' })).toEqual(
+      [],
+    );
+    expect(problemsOf({ JWT_SECRET_KEY: SECRET, NODE_ENV: 'production', OTP_IN_RESPONSE: 'false' })).toEqual(
+      [],
+    );
+  });
+
+  it('refuses a Stripe key without a webhook secret and a Pro price', () => {
+    const text = problemsOf({ JWT_SECRET_KEY: SECRET, STRIPE_API_KEY: 'sk_test_1' }).join('\n');
+    expect(text).toContain('STRIPE_WEBHOOK_SECRET');
+    expect(text).toContain('STRIPE_PRO_PRICE_ID');
+  });
+
+  it('treats empty optional variables as unset', () => {
+    const config = loadConfig({ JWT_SECRET_KEY: SECRET, GEMINI_API_KEY: '', STRIPE_API_KEY: '' });
+    expect(config.gemini.apiKey).toBeUndefined();
+    expect(config.stripe.apiKey).toBeUndefined();
+  });
+});
