@@ -1,7 +1,15 @@
-import { AppConfig, ConfigModule } from '@app/config';
+import { APP_CONFIG, AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
+import { GeminiClient } from '@app/gemini';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { CancellationRegistry } from './generation/cancellation.registry';
+import { GenerationService } from './generation/generation.service';
+import { Reconciler } from './generation/reconciler';
+import { ReplyStreamWriter } from './generation/reply-stream.writer';
+import { ReplyWorker } from './generation/reply.worker';
+import { WorkerHealthServer } from './health/worker-health.server';
+import { redisProviders, WorkerRedisShutdown } from './redis.providers';
 
 @Module({})
 export class WorkerModule {
@@ -12,6 +20,21 @@ export class WorkerModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({ pinoHttp: { level: config?.nodeEnv === 'test' ? 'warn' : 'info' } }),
         DatabaseModule.forRoot(),
+      ],
+      providers: [
+        ...redisProviders,
+        WorkerRedisShutdown,
+        {
+          provide: GeminiClient,
+          inject: [APP_CONFIG],
+          useFactory: (appConfig: AppConfig) => new GeminiClient(appConfig.gemini),
+        },
+        CancellationRegistry,
+        ReplyStreamWriter,
+        GenerationService,
+        ReplyWorker,
+        Reconciler,
+        WorkerHealthServer,
       ],
     };
   }

@@ -39,7 +39,12 @@ export interface AppConfig {
     maxAttempts: number;
     retryBaseDelayMs: number;
   };
-  worker: { concurrency: number; healthPort: number };
+  worker: {
+    concurrency: number;
+    healthPort: number;
+    lockDurationMs: number;
+    reconcileIntervalSeconds: number;
+  };
   chat: {
     chatroomCacheTtlSeconds: number;
     maxChatroomsPerUser: number;
@@ -125,7 +130,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAttempts: env.GEMINI_MAX_ATTEMPTS,
       retryBaseDelayMs: env.GEMINI_RETRY_BASE_DELAY_MS,
     },
-    worker: { concurrency: env.WORKER_CONCURRENCY, healthPort: env.WORKER_HEALTH_PORT },
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      healthPort: env.WORKER_HEALTH_PORT,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      reconcileIntervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
+    },
     chat: {
       chatroomCacheTtlSeconds: env.CHATROOM_CACHE_TTL_SECONDS,
       maxChatroomsPerUser: env.MAX_CHATROOMS_PER_USER,

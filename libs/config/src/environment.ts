@@ -170,6 +170,18 @@ export class Environment {
 
   @Transform(toInt)
   @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  WORKER_LOCK_DURATION_MS = 30_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  RECONCILE_INTERVAL_SECONDS = 30;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(1)
   @Max(86400)
   CHATROOM_CACHE_TTL_SECONDS = 600;

@@ -1,0 +1,95 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { GeminiError } from '@app/gemini';
+import { GenerateReplyJobData, QueueName, REPLY_BACKOFF } from '@app/queue';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import { retryDelayMs } from './backoff';
+import { GenerationService } from './generation.service';
+
+/**
+ * The BullMQ consumer of reply jobs. Built here rather than with @nestjs/bullmq's @Processor because its options
+ * (concurrency, lock duration, backoff base) come from the validated runtime config, which a decorator cannot read.
+ */
+@Injectable()
+export class ReplyWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReplyWorker.name);
+  private worker?: Worker<GenerateReplyJobData>;
+
+  constructor(
+    private readonly generation: GenerationService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const { concurrency, lockDurationMs } = this.config.worker;
+    this.worker = new Worker<GenerateReplyJobData>(QueueName.Replies, (job) => this.process(job), {
+      connection: { url: this.config.redis.url, maxRetriesPerRequest: null, connectionName: 'worker-queue' },
+      prefix: this.config.redis.prefix,
+      concurrency,
+      lockDuration: lockDurationMs,
+      stalledInterval: lockDurationMs,
+      maxStalledCount: 2,
+      settings: {
+        backoffStrategy: (attemptsMade: number, type?: string, error?: Error) =>
+          type === REPLY_BACKOFF
+            ? retryDelayMs(
+                attemptsMade,
+                this.config.gemini.retryBaseDelayMs,
+                error instanceof GeminiError ? error.retryAfterMs : undefined,
+              )
+            : 0,
+      },
+    });
+    this.worker.on('failed', (job, error) => void this.onFailed(job, error));
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'Queue worker error'));
+    if (!this.generationConfigured()) {
+      this.logger.warn('GEMINI_API_KEY is not set: replies will fail with GEMINI_NOT_CONFIGURED');
+    }
+  }
+
+  /** Lets in-flight generations finish before the process exits (SIGTERM). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  private async process(job: Job<GenerateReplyJobData>): Promise<string> {
+    const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const result = await this.generation.generate(job.data.replyId, isLastAttempt);
+    this.logger.log(
+      { replyId: job.data.replyId, requestId: job.data.requestId, attempt: job.attemptsMade + 1, result },
+      'Reply job done',
+    );
+    return result;
+  }
+
+  /** A job that will not run again (attempts or stalls exhausted, or an unexpected error) must not leave its reply open. */
+  private async onFailed(job: Job<GenerateReplyJobData> | undefined, error: Error): Promise<void> {
+    if (!job) return;
+    const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && !/stalled/i.test(error.message);
+    if (willRetry) {
+      this.logger.warn(
+        { replyId: job.data.replyId, attempt: job.attemptsMade, err: error },
+        'Reply attempt failed; retrying',
+      );
+      return;
+    }
+    const failure =
+      error instanceof GeminiError
+        ? { code: error.code, message: `${error.message}; gave up after ${job.attemptsMade} attempts` }
+        : /stalled/i.test(error.message)
+          ? { code: 'STALLED', message: 'The worker generating this reply stopped repeatedly' }
+          : { code: 'INTERNAL_ERROR', message: 'The reply could not be generated' };
+    try {
+      await this.generation.fail(job.data.replyId, failure);
+    } catch (failError) {
+      this.logger.error(
+        { err: failError, replyId: job.data.replyId },
+        'Could not record a failed reply; the reconciler will',
+      );
+    }
+  }
+
+  private generationConfigured(): boolean {
+    return Boolean(this.config.gemini.apiKey);
+  }
+}

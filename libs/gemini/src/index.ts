@@ -1,0 +1,3 @@
+export * from './conversation';
+export * from './gemini-error';
+export * from './gemini.client';

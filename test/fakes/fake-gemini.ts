@@ -1,0 +1,215 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/** What the fake does with one request. Scripts are consumed in order; when none is left, `fallback` answers. */
+export type GeminiBehaviour =
+  | { kind: 'answer'; chunks: string[]; chunkDelayMs?: number; finishReason?: string }
+  | { kind: 'error'; status: number; retryAfterSeconds?: number }
+  | { kind: 'block'; reason?: string }
+  | { kind: 'errorMidStream'; chunks: string[]; status: number }
+  | { kind: 'hang' };
+
+export interface RecordedGeminiRequest {
+  model: string;
+  method: 'generateContent' | 'streamGenerateContent';
+  apiKey: string | undefined;
+  body: {
+    contents: { role: string; parts: { text: string }[] }[];
+    systemInstruction?: unknown;
+    generationConfig?: { maxOutputTokens?: number };
+  };
+  receivedAt: number;
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A local stand-in for the Gemini API that speaks its REST protocol: `POST /v1beta/models/{model}:generateContent`
+ * and `:streamGenerateContent?alt=sse`, `x-goog-api-key` auth, Google's error bodies (with RetryInfo on 429s).
+ * Tests script its behaviour and read back what it received.
+ */
+export class FakeGemini {
+  readonly requests: RecordedGeminiRequest[] = [];
+  private readonly scripts: GeminiBehaviour[] = [];
+  private readonly hanging = new Set<ServerResponse>();
+  private server?: Server;
+
+  constructor(
+    private readonly apiKey = 'fake-gemini-key',
+    private readonly fallback: (prompt: string) => GeminiBehaviour = (prompt) => ({
+      kind: 'answer',
+      chunks: ['You said: ', prompt.slice(0, 200)],
+    }),
+  ) {}
+
+  get url(): string {
+    const port = (this.server?.address() as AddressInfo | null)?.port;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  get key(): string {
+    return this.apiKey;
+  }
+
+  script(...behaviours: GeminiBehaviour[]): void {
+    this.scripts.push(...behaviours);
+  }
+
+  reset(): void {
+    this.scripts.length = 0;
+    this.requests.length = 0;
+  }
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    for (const response of this.hanging) response.destroy();
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const match = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)(\?.*)?$/.exec(
+      request.url ?? '',
+    );
+    if (request.method !== 'POST' || !match) return this.sendError(response, 404);
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RecordedGeminiRequest['body'];
+    const apiKey = request.headers['x-goog-api-key'] as string | undefined;
+    const method = match[2] as RecordedGeminiRequest['method'];
+    this.requests.push({ model: match[1], method, apiKey, body, receivedAt: Date.now() });
+    if (apiKey !== this.apiKey)
+      return this.sendError(response, 403, 'API key not valid. Please pass a valid API key.');
+
+    const prompt =
+      body.contents
+        .at(-1)
+        ?.parts.map((part) => part.text)
+        .join('') ?? '';
+    const behaviour = this.scripts.shift() ?? this.fallback(prompt);
+    switch (behaviour.kind) {
+      case 'error':
+        return this.sendError(response, behaviour.status, undefined, behaviour.retryAfterSeconds);
+      case 'hang':
+        this.hanging.add(response);
+        response.on('close', () => this.hanging.delete(response));
+        return;
+      case 'block':
+        return this.sendAnswer(response, method, [], {
+          promptFeedback: { blockReason: behaviour.reason ?? 'SAFETY' },
+        });
+      case 'errorMidStream':
+        return this.sendAnswer(response, method, behaviour.chunks, {}, 0, behaviour.status);
+      case 'answer':
+        return this.sendAnswer(
+          response,
+          method,
+          behaviour.chunks,
+          { finishReason: behaviour.finishReason ?? 'STOP' },
+          behaviour.chunkDelayMs ?? 0,
+        );
+    }
+  }
+
+  private async sendAnswer(
+    response: ServerResponse,
+    method: RecordedGeminiRequest['method'],
+    texts: string[],
+    ending: { finishReason?: string; promptFeedback?: object },
+    chunkDelayMs = 0,
+    failWithStatus?: number,
+  ): Promise<void> {
+    const outputTokens = texts.join('').split(/\s+/).filter(Boolean).length;
+    const usageMetadata = {
+      promptTokenCount: 7,
+      candidatesTokenCount: outputTokens,
+      totalTokenCount: 7 + outputTokens,
+    };
+    const pieces = texts.map((text, index) => ({
+      candidates: [
+        {
+          content: { role: 'model', parts: [{ text }] },
+          index: 0,
+          ...(index === texts.length - 1 && ending.finishReason ? { finishReason: ending.finishReason } : {}),
+        },
+      ],
+      ...(index === texts.length - 1 ? { usageMetadata } : {}),
+      modelVersion: 'fake-gemini',
+    }));
+    if (ending.promptFeedback)
+      pieces.push({
+        promptFeedback: ending.promptFeedback,
+        usageMetadata,
+        modelVersion: 'fake-gemini',
+      } as never);
+
+    if (method === 'generateContent') {
+      const text = texts.join('');
+      const candidates = text
+        ? [{ content: { role: 'model', parts: [{ text }] }, finishReason: ending.finishReason, index: 0 }]
+        : [];
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          candidates,
+          usageMetadata,
+          promptFeedback: ending.promptFeedback,
+          modelVersion: 'fake-gemini',
+        }),
+      );
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const piece of pieces) {
+      if (response.destroyed) return;
+      response.write(`data: ${JSON.stringify(piece)}\r\n\r\n`);
+      if (chunkDelayMs) await sleep(chunkDelayMs);
+    }
+    if (failWithStatus) {
+      response.write(`data: ${JSON.stringify(errorBody(failWithStatus))}\r\n\r\n`);
+    }
+    response.end();
+  }
+
+  private sendError(
+    response: ServerResponse,
+    status: number,
+    message?: string,
+    retryAfterSeconds?: number,
+  ): void {
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8' };
+    if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
+    response.writeHead(status, headers).end(JSON.stringify(errorBody(status, message, retryAfterSeconds)));
+  }
+}
+
+function errorBody(status: number, message?: string, retryAfterSeconds?: number): object {
+  return {
+    error: {
+      code: status,
+      message: message ?? `Fake Gemini error ${status}`,
+      status: STATUS_NAMES[status] ?? 'UNKNOWN',
+      ...(retryAfterSeconds !== undefined
+        ? {
+            details: [
+              { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfterSeconds}s` },
+            ],
+          }
+        : {}),
+    },
+  };
+}

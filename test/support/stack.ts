@@ -1,0 +1,63 @@
+import { AppConfig } from '@app/config';
+import { INestApplicationContext } from '@nestjs/common';
+import { FakeGemini } from '../fakes/fake-gemini';
+import { RunningApi, startApi } from './api';
+import { testConfig } from './config';
+import { createTestDatabase, TestDatabase } from './database';
+import { flushPrefix } from './redis';
+import { startWorker } from './worker';
+
+export interface Stack {
+  database: TestDatabase;
+  gemini: FakeGemini;
+  config: AppConfig;
+  env: Record<string, string>;
+  api: RunningApi;
+  worker?: INestApplicationContext;
+  stop(): Promise<void>;
+}
+
+/** The real api and worker against a fresh database, a private Redis prefix and a fake Gemini. */
+export async function startStack(
+  overrides: Record<string, string> = {},
+  options: { worker?: boolean } = {},
+): Promise<Stack> {
+  const database = await createTestDatabase();
+  const gemini = new FakeGemini();
+  await gemini.start();
+  const env = {
+    GEMINI_API_KEY: gemini.key,
+    GEMINI_BASE_URL: gemini.url,
+    GEMINI_RETRY_BASE_DELAY_MS: '50',
+    GEMINI_TIMEOUT_MS: '5000',
+    BASIC_DAILY_LIMIT: '1000',
+    OTP_IP_HOURLY_LIMIT: '100000',
+    ...overrides,
+  };
+  const config = testConfig(database.url, env);
+  const fullEnv = {
+    ...env,
+    DATABASE_URL: database.url,
+    REDIS_URL: config.redis.url,
+    REDIS_PREFIX: config.redis.prefix,
+    JWT_SECRET_KEY: config.auth.jwtSecret,
+    WORKER_HEALTH_PORT: '0',
+  };
+  const api = await startApi(config);
+  const worker = options.worker === false ? undefined : await startWorker(config);
+  return {
+    database,
+    gemini,
+    config,
+    env: fullEnv,
+    api,
+    worker,
+    stop: async () => {
+      await worker?.close();
+      await api.close();
+      await gemini.stop();
+      await flushPrefix(config.redis.prefix);
+      await database.drop();
+    },
+  };
+}
