@@ -32,6 +32,8 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
   if (!options.preview) app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: any other body type is answered 415 instead of reaching validation as a string.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
