@@ -266,12 +266,10 @@ describe('authentication', () => {
         .post('/auth/change-password', { newPassword: 'second password 2' });
       expect(missing.status).toBe(400);
       expect(missing.body).toMatchObject({ code: 'CURRENT_PASSWORD_REQUIRED' });
-      const wrong = await api
-        .as(first.accessToken)
-        .post('/auth/change-password', {
-          currentPassword: 'not it at all',
-          newPassword: 'second password 2',
-        });
+      const wrong = await api.as(first.accessToken).post('/auth/change-password', {
+        currentPassword: 'not it at all',
+        newPassword: 'second password 2',
+      });
       expect(wrong.status).toBe(401);
 
       expect((await api.as(first.accessToken).get('/user/me')).status).toBe(200);
