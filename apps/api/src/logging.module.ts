@@ -9,7 +9,7 @@ import { LoggerModule } from 'nestjs-pino';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
-          level: config.nodeEnv === 'test' ? 'warn' : 'info',
+          level: config.nodeEnv === 'test' ? 'error' : 'info',
           customProps: (request) => ({ requestId: (request as { id?: string }).id }),
           redact: {
             paths: [

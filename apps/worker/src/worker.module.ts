@@ -18,7 +18,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({ pinoHttp: { level: config?.nodeEnv === 'test' ? 'warn' : 'info' } }),
+        LoggerModule.forRoot({ pinoHttp: { level: config?.nodeEnv === 'test' ? 'error' : 'info' } }),
         DatabaseModule.forRoot(),
       ],
       providers: [
