@@ -7,6 +7,6 @@ import { PromptQuotaService } from './prompt-quota.service';
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
   providers: [PromptQuotaService, Clock],
-  exports: [PromptQuotaService],
+  exports: [PromptQuotaService, Clock],
 })
 export class QuotaModule {}

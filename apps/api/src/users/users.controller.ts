@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthenticatedUser } from '../auth/current-user.decorator';
 import { Authenticated } from '../common/public.decorator';
-import { UserProfileResponse } from './dto/user-profile.dto';
+import { CurrentUserResponse } from './dto/user-profile.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -12,9 +12,9 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
-  @ApiOperation({ operationId: 'getCurrentUser', summary: 'Your profile and tier' })
-  @ApiOkResponse({ type: UserProfileResponse })
-  getCurrentUser(@CurrentUser() user: AuthenticatedUser): Promise<UserProfileResponse> {
-    return this.users.getProfile(user.id);
+  @ApiOperation({ operationId: 'getCurrentUser', summary: "Your profile, tier and today's prompt usage" })
+  @ApiOkResponse({ type: CurrentUserResponse })
+  getCurrentUser(@CurrentUser() user: AuthenticatedUser): Promise<CurrentUserResponse> {
+    return this.users.getCurrentUser(user.id);
   }
 }

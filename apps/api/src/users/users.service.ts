@@ -3,7 +3,9 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { UserProfileResponse } from './dto/user-profile.dto';
+import { toUsageResponse } from '../quota/dto/usage.dto';
+import { PromptQuotaService } from '../quota/prompt-quota.service';
+import { CurrentUserResponse, UserProfileResponse } from './dto/user-profile.dto';
 
 export interface NewUser {
   mobile: string;
@@ -16,7 +18,10 @@ const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly quota: PromptQuotaService,
+  ) {}
 
   findByMobile(mobile: string): Promise<User | null> {
     return this.users.findOneBy({ mobile });
@@ -75,5 +80,10 @@ export class UsersService {
 
   async getProfile(userId: string): Promise<UserProfileResponse> {
     return UserProfileResponse.from(await this.getById(userId));
+  }
+
+  async getCurrentUser(userId: string): Promise<CurrentUserResponse> {
+    const [profile, usage] = await Promise.all([this.getProfile(userId), this.quota.usage(userId)]);
+    return { ...profile, usage: toUsageResponse(usage) };
   }
 }

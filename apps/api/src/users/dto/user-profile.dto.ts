@@ -1,5 +1,6 @@
 import { Tier, User } from '@app/database';
 import { ApiProperty } from '@nestjs/swagger';
+import { UsageResponse } from '../../quota/dto/usage.dto';
 
 export class UserProfileResponse {
   @ApiProperty({ format: 'uuid' })
@@ -34,4 +35,9 @@ export class UserProfileResponse {
       createdAt: user.createdAt.toISOString(),
     };
   }
+}
+
+export class CurrentUserResponse extends UserProfileResponse {
+  @ApiProperty({ type: UsageResponse, description: "Today's prompt usage (UTC day)" })
+  usage!: UsageResponse;
 }

@@ -1,0 +1,116 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+import { ErrorCode, ProblemException } from '../common/problem';
+
+/** What the app needs of a Stripe subscription, read the same way whatever API version shaped it. */
+export interface SubscriptionSnapshot {
+  id: string;
+  customerId: string;
+  status: string;
+  priceId: string | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  userId: string | null;
+}
+
+/**
+ * The one place that talks to Stripe. Points the SDK at STRIPE_API_BASE_URL when set (tests use a local fake
+ * speaking Stripe's REST API). Every POST carries an idempotency key.
+ */
+@Injectable()
+export class StripeClient {
+  private readonly stripe?: Stripe;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    const { apiKey, apiBaseUrl } = config.stripe;
+    if (!apiKey) return;
+    const base = apiBaseUrl ? new URL(apiBaseUrl) : undefined;
+    this.stripe = new Stripe(apiKey, {
+      ...(base
+        ? {
+            host: base.hostname,
+            port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
+            protocol: base.protocol.replace(':', '') as 'http' | 'https',
+          }
+        : {}),
+      maxNetworkRetries: 2,
+      timeout: 10_000,
+    });
+  }
+
+  get configured(): boolean {
+    return this.stripe !== undefined;
+  }
+
+  async createCustomer(userId: string, mobile: string): Promise<string> {
+    const customer = await this.sdk().customers.create(
+      { phone: mobile, metadata: { userId } },
+      { idempotencyKey: `customer-${userId}` },
+    );
+    return customer.id;
+  }
+
+  async createProCheckout(customerId: string, userId: string): Promise<{ id: string; url: string }> {
+    const session = await this.sdk().checkout.sessions.create(
+      {
+        mode: 'subscription',
+        customer: customerId,
+        client_reference_id: userId,
+        line_items: [{ price: this.config.stripe.proPriceId, quantity: 1 }],
+        metadata: { userId },
+        subscription_data: { metadata: { userId } },
+        success_url: this.config.stripe.successUrl,
+        cancel_url: this.config.stripe.cancelUrl,
+      },
+      { idempotencyKey: `checkout-${randomUUID()}` },
+    );
+    if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
+    return { id: session.id, url: session.url };
+  }
+
+  async createPortal(customerId: string): Promise<string> {
+    const session = await this.sdk().billingPortal.sessions.create(
+      { customer: customerId, return_url: this.config.stripe.portalReturnUrl },
+      { idempotencyKey: `portal-${randomUUID()}` },
+    );
+    return session.url;
+  }
+
+  async retrieveSubscription(id: string): Promise<SubscriptionSnapshot> {
+    const subscription = await this.sdk().subscriptions.retrieve(id);
+    const item = subscription.items?.data?.[0];
+    const periodEnd = (item as { current_period_end?: number } | undefined)?.current_period_end;
+    return {
+      id: subscription.id,
+      customerId:
+        typeof subscription.customer === 'string' ? subscription.customer : subscription.customer.id,
+      status: subscription.status,
+      priceId: item?.price?.id ?? null,
+      currentPeriodEnd: periodEnd ? new Date(periodEnd * 1000) : null,
+      cancelAtPeriodEnd: Boolean(subscription.cancel_at_period_end),
+      userId: subscription.metadata?.userId ?? null,
+    };
+  }
+
+  /** Verifies the signature over the exact bytes received, with Stripe's default 300 s timestamp tolerance. */
+  constructEvent(rawBody: Buffer, signature: string): Stripe.Event {
+    const secret = this.config.stripe.webhookSecret;
+    if (!this.stripe || !secret) throw notConfigured();
+    return this.stripe.webhooks.constructEvent(rawBody, signature, secret);
+  }
+
+  private sdk(): Stripe {
+    if (!this.stripe) throw notConfigured();
+    return this.stripe;
+  }
+}
+
+export function notConfigured(): ProblemException {
+  return new ProblemException(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    ErrorCode.BillingNotConfigured,
+    'Billing is not configured: set STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_PRO_PRICE_ID',
+  );
+}
