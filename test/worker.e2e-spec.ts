@@ -201,7 +201,7 @@ describe('worker: nothing is lost', () => {
       first = spawnWorker(stack.env);
       const replyId = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'survive a crash' }))
         .body.reply.id;
-      await eventually(async () => (stack.gemini.requests.length === 1 ? true : undefined), 20_000);
+      await eventually(() => Promise.resolve(stack.gemini.requests.length === 1 ? true : undefined), 20_000);
       first.kill('SIGKILL');
 
       second = spawnWorker(stack.env);

@@ -12,6 +12,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     REDIS_PREFIX: `t${randomBytes(5).toString('hex')}`,
     JWT_SECRET_KEY: TEST_JWT_SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
     WORKER_HEALTH_PORT: '0',
     ...overrides,
   });

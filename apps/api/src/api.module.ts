@@ -10,6 +10,7 @@ import { LoggingModule } from './logging.module';
 import { MessagesModule } from './messages/messages.module';
 import { RedisModule } from './redis/redis.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -24,6 +25,7 @@ export class ApiModule {
         RedisModule,
         HealthModule,
         AuthModule,
+        ThrottlingModule,
         UsersModule,
         ChatroomsModule,
         MessagesModule,

@@ -83,6 +83,20 @@ function fromHttpException(exception: HttpException): Problem {
   return { status, code, detail };
 }
 
+const OUTAGE_MESSAGES =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|MaxRetriesPerRequest|Driver not Connected|Connection terminated|timeout exceeded when trying to connect|the database system is (shutting down|starting up)|terminating connection/i;
+
+/** PostgreSQL or Redis being unreachable is an outage (503, worth a retry), not a bug (500). */
+function isDependencyOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    OUTAGE_MESSAGES.test(error.message) ||
+    (typeof code === 'string' && OUTAGE_MESSAGES.test(code)) ||
+    code === '57P01'
+  );
+}
+
 /**
  * Turns every error into one body shape, RFC 9457 problem details. A 5xx never shows internals: its detail is
  * generic and its request id points to the log line with the stack.
@@ -129,6 +143,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private internal(exception: unknown, request: FastifyRequest): Problem {
+    if (isDependencyOutage(exception)) {
+      this.logger.error({ err: exception, requestId: request.id }, 'A dependency is unavailable');
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        code: ErrorCode.ServiceUnavailable,
+        detail: 'A backing service is temporarily unavailable; retry shortly',
+        headers: { 'Retry-After': '5' },
+      };
+    }
     this.logger.error({ err: exception, requestId: request.id }, 'Unhandled error');
     return {
       status: HttpStatus.INTERNAL_SERVER_ERROR,
