@@ -6,6 +6,19 @@ import { ChatroomResponse } from './dto/chatroom.dto';
 export type CacheStatus = 'HIT' | 'MISS';
 
 const SECOND_DELETE_DELAY_MS = 500;
+/** A cache that answers slower than this is treated as down, so reads fall back to PostgreSQL quickly. */
+const CACHE_TIMEOUT_MS = 250;
+
+function withTimeout<T>(operation: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`cache did not answer within ${CACHE_TIMEOUT_MS} ms`)),
+      CACHE_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * A user's whole chatroom list (capped by MAX_CHATROOMS_PER_USER), cached per user under `chatrooms:{userId}`.
@@ -20,7 +33,7 @@ export class ChatroomListCache {
 
   async get(userId: string): Promise<ChatroomResponse[] | undefined> {
     try {
-      return (await this.cache.get<ChatroomResponse[]>(this.key(userId))) ?? undefined;
+      return (await withTimeout(this.cache.get<ChatroomResponse[]>(this.key(userId)))) ?? undefined;
     } catch (error) {
       this.logger.warn({ err: error, userId }, 'Chatroom list cache read failed; reading PostgreSQL');
       return undefined;
@@ -29,7 +42,7 @@ export class ChatroomListCache {
 
   async set(userId: string, chatrooms: ChatroomResponse[]): Promise<void> {
     try {
-      await this.cache.set(this.key(userId), chatrooms);
+      await withTimeout(this.cache.set(this.key(userId), chatrooms));
     } catch (error) {
       this.logger.warn({ err: error, userId }, 'Chatroom list cache write failed');
     }
@@ -46,7 +59,7 @@ export class ChatroomListCache {
 
   private async delete(userId: string): Promise<void> {
     try {
-      await this.cache.del(this.key(userId));
+      await withTimeout(this.cache.del(this.key(userId)));
     } catch (error) {
       this.logger.error({ err: error, userId }, 'Chatroom list cache invalidation failed');
     }

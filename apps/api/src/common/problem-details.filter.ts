@@ -69,6 +69,15 @@ function fromHttpException(exception: HttpException): Problem {
     return { status, code: ErrorCode.RateLimited, detail: 'Too many requests, slow down' };
   }
   const response = exception.getResponse();
+  const down =
+    typeof response === 'object' && response !== null ? (response as { error?: unknown }).error : undefined;
+  if (status === 503 && typeof down === 'object' && down !== null && Object.keys(down).length > 0) {
+    return {
+      status,
+      code: ErrorCode.ServiceUnavailable,
+      detail: `Not ready: ${Object.keys(down).join(', ')} unavailable`,
+    };
+  }
   const message =
     typeof response === 'object' && response !== null && 'message' in response
       ? response.message

@@ -1,7 +1,13 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { GeminiError } from '@app/gemini';
 import { GenerateReplyJobData, QueueName, REPLY_BACKOFF } from '@app/queue';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import { retryDelayMs } from './backoff';
 import { GenerationService } from './generation.service';
@@ -11,7 +17,7 @@ import { GenerationService } from './generation.service';
  * (concurrency, lock duration, backoff base) come from the validated runtime config, which a decorator cannot read.
  */
 @Injectable()
-export class ReplyWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReplyWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReplyWorker.name);
   private worker?: Worker<GenerateReplyJobData>;
 
@@ -47,8 +53,11 @@ export class ReplyWorker implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Lets in-flight generations finish before the process exits (SIGTERM). */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Lets in-flight generations finish (SIGTERM) while the database and Redis connections, closed in the later
+   * shutdown phase, are still open.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.worker?.close();
   }
 
