@@ -10,6 +10,8 @@ export default tseslint.config(
       'node_modules/',
       'coverage/',
       'libs/sdk/src/generated/',
+      'libs/sdk/openapi-ts.config.ts',
+      'libs/sdk/dist/',
       'eslint.config.mjs',
       'jest.config.js',
     ],

@@ -1,26 +1,15 @@
 import { signIn } from './support/auth';
 import { ApiClient, eventually, readSse } from './support/http';
 import { Stack, startStack } from './support/stack';
+import { MessageBody, SentBody } from './support/types';
 
 interface Room {
   id: string;
   title: string;
   lastActivityAt: string;
 }
-interface Msg {
-  id: string;
-  role: string;
-  status: string;
-  content: string;
-  replyToId: string | null;
-  error: { code: string; message: string } | null;
-  finishReason: string | null;
-  usage: { promptTokens: number; outputTokens: number; totalTokens: number } | null;
-}
-interface Sent {
-  message: Msg;
-  reply: Msg;
-}
+type Msg = MessageBody;
+type Sent = SentBody;
 
 describe('chatrooms and conversations', () => {
   let stack: Stack;

@@ -2,19 +2,11 @@ import { ChildProcess } from 'node:child_process';
 import { signIn } from './support/auth';
 import { ApiClient, eventually } from './support/http';
 import { Stack, startStack } from './support/stack';
+import { MessageBody, SentBody } from './support/types';
 import { spawnWorker, startWorker } from './support/worker';
 
-interface Msg {
-  id: string;
-  status: string;
-  content: string;
-  truncated: boolean;
-  error: { code: string; message: string } | null;
-}
-interface Sent {
-  message: Msg;
-  reply: Msg;
-}
+type Msg = MessageBody;
+type Sent = SentBody;
 
 describe('worker: generating replies', () => {
   let stack: Stack;

@@ -9,11 +9,34 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'wait or stream), and Stripe subscriptions with daily prompt quotas. Errors are RFC 9457 problem details.',
     )
     .setVersion('1.0.0')
+    .setContact(
+      'Gemini Chat Backend maintainers',
+      'https://github.com/gemini-chat-backend',
+      'maintainers@gemini-chat-backend.dev',
+    )
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .addServer('http://localhost:3000', 'Local development (npm run dev)')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addTag('auth', 'OTP login by mobile number, passwords, token refresh and logout')
+    .addTag('users', 'The current user')
+    .addTag('chatrooms', 'Your chatrooms')
+    .addTag('messages', 'Prompts and Gemini replies: poll, wait or stream')
+    .addTag('subscriptions', 'Basic and Pro tiers with Stripe, and the Stripe webhook')
+    .addTag('health', 'Liveness and readiness for orchestrators')
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
   });
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(
+      operations as Record<string, { summary?: string; description?: string }>,
+    )) {
+      if (typeof operation === 'object' && operation.summary && !operation.description) {
+        operation.description = operation.summary;
+      }
+    }
+  }
+  return document;
 }
 
 export function setUpSwagger(app: INestApplication): void {

@@ -1,0 +1,5 @@
+export * from './generated';
+export { client } from './generated/client.gen';
+export { createClient, createConfig } from './generated/client';
+export type { Client } from './generated/client';
+export * from './stream';

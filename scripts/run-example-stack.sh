@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs examples/chat-demo.ts against the built apps (npm run build first): migrations, api, worker and the local
+# Gemini stand-in, on their own ports, database and Redis prefix; everything is stopped and dropped afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+database="gcb_example_$$"
+export NODE_ENV=development
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${database}"
+export REDIS_URL=redis://127.0.0.1:6379
+export REDIS_PREFIX="example$$"
+export JWT_SECRET_KEY=example-run-secret-that-is-long-enough-0000000
+export PORT=3190 WORKER_HEALTH_PORT=3191 GEMINI_STAND_IN_PORT=8190
+export GEMINI_API_KEY=local-stand-in GEMINI_BASE_URL=http://127.0.0.1:8190
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
+  wait 2> /dev/null || true
+  psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS \"${database}\" WITH (FORCE)" || true
+}
+trap cleanup EXIT
+
+psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE \"${database}\""
+# The same commands as the npm scripts start:migrate, dev:gemini-stand-in, start:api and start:worker, run by node
+# directly so this script holds their pids and can stop them.
+node dist/apps/api/src/migrate.js
+node -r @swc-node/register scripts/gemini-stand-in.ts > /dev/null & pids+=($!)
+node dist/apps/api/src/main.js > /dev/null & pids+=($!)
+node dist/apps/worker/src/main.js > /dev/null & pids+=($!)
+
+for _ in $(seq 1 60); do
+  curl -fs "http://127.0.0.1:${PORT}/health/ready" > /dev/null && curl -fs "http://127.0.0.1:${WORKER_HEALTH_PORT}/health/ready" > /dev/null && break
+  sleep 0.5
+done
+API_URL="http://127.0.0.1:${PORT}" node -r @swc-node/register examples/chat-demo.ts
