@@ -25,7 +25,9 @@ export async function postJson(url: string, body: unknown, accessToken?: string)
 
 /** Logs in (registering on first use) through send-otp and verify-otp, as a client would. */
 export async function signIn(apiUrl: string, mobile = uniqueMobile()): Promise<SignedIn> {
-  const issued = (await (await postJson(`${apiUrl}/auth/send-otp`, { mobile })).json()) as { otp: string };
+  const sent = await postJson(`${apiUrl}/auth/send-otp`, { mobile });
+  if (sent.status !== 200) throw new Error(`send-otp answered ${sent.status}: ${await sent.text()}`);
+  const issued = (await sent.json()) as { otp: string };
   const response = await postJson(`${apiUrl}/auth/verify-otp`, { mobile, otp: issued.otp });
   if (response.status !== 200)
     throw new Error(`verify-otp answered ${response.status}: ${await response.text()}`);
