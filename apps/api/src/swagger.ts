@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -43,5 +44,10 @@ export function setUpSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
+    // The live document names the server it was fetched from, so "Try it out" calls this very instance.
+    patchDocumentOnRequest: <TRequest>(request: TRequest, _response: unknown, document: OpenAPIObject) => {
+      const { protocol, headers } = request as FastifyRequest;
+      return { ...document, servers: [{ url: `${protocol}://${headers.host}`, description: 'This server' }] };
+    },
   });
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs examples/chat-demo.ts against the built apps (npm run build first): migrations, api, worker and the local
-# Gemini stand-in, on their own ports, database and Redis prefix; everything is stopped and dropped afterwards.
+# Runs a command (the SDK example, the Postman collection) against the built apps (npm run build first): migrations,
+# api, worker and the local Gemini stand-in, on their own ports, database and Redis prefix, with API_URL set; all is
+# stopped and dropped afterwards. Usage: scripts/with-built-stack.sh <command> [args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,4 +34,4 @@ for _ in $(seq 1 60); do
   curl -fs "http://127.0.0.1:${PORT}/health/ready" > /dev/null && curl -fs "http://127.0.0.1:${WORKER_HEALTH_PORT}/health/ready" > /dev/null && break
   sleep 0.5
 done
-API_URL="http://127.0.0.1:${PORT}" node -r @swc-node/register examples/chat-demo.ts
+API_URL="http://127.0.0.1:${PORT}" "$@"
