@@ -1,4 +1,6 @@
+import { sendOtp, verifyOtp } from '@app/sdk';
 import { randomInt } from 'node:crypto';
+import { sdkClient } from './sdk';
 
 /** A valid, practically unique Indian mobile number in E.164 (+91 and ten digits starting with 9). */
 export function uniqueMobile(): string {
