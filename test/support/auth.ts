@@ -25,13 +25,11 @@ export async function postJson(url: string, body: unknown, accessToken?: string)
   });
 }
 
-/** Logs in (registering on first use) through send-otp and verify-otp, as a client would. */
+/** Logs in (registering on first use) through send-otp and verify-otp with the generated SDK, as a client would. */
 export async function signIn(apiUrl: string, mobile = uniqueMobile()): Promise<SignedIn> {
-  const sent = await postJson(`${apiUrl}/auth/send-otp`, { mobile });
-  if (sent.status !== 200) throw new Error(`send-otp answered ${sent.status}: ${await sent.text()}`);
-  const issued = (await sent.json()) as { otp: string };
-  const response = await postJson(`${apiUrl}/auth/verify-otp`, { mobile, otp: issued.otp });
-  if (response.status !== 200)
-    throw new Error(`verify-otp answered ${response.status}: ${await response.text()}`);
-  return { ...((await response.json()) as Omit<SignedIn, 'mobile'>), mobile };
+  const client = sdkClient(apiUrl);
+  const { data: issued } = await sendOtp({ client, body: { mobile }, throwOnError: true });
+  if (!issued.otp) throw new Error('send-otp returned no code: is OTP_IN_RESPONSE off?');
+  const { data: tokens } = await verifyOtp({ client, body: { mobile, otp: issued.otp }, throwOnError: true });
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, user: tokens.user, mobile };
 }
