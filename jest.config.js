@@ -38,5 +38,12 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       slowTestThreshold: 30,
     },
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      slowTestThreshold: 120,
+    },
   ],
 };
