@@ -81,6 +81,29 @@ describe('chatrooms and conversations', () => {
       expect(list.body.items.map((room) => room.id)).not.toContain(b.id);
     });
 
+    it('reads the database and refreshes the cache when the client sends Cache-Control: no-cache', async () => {
+      const session = await signIn(stack.api.url);
+      const client = new ApiClient(stack.api.url, session.accessToken);
+      await createRoom(client, 'known');
+      await client.get('/chatroom');
+      // Written behind the api's back, so only a read that skips the cache can see it.
+      await stack.database.query(
+        "INSERT INTO chatrooms (user_id, title, last_activity_at) VALUES ($1, 'unseen', now() + interval '1 minute')",
+        [session.user.id],
+      );
+      const cached = await client.get<{ items: Room[] }>('/chatroom');
+      expect(cached.headers.get('x-cache')).toBe('HIT');
+      expect(cached.body.items.map((room) => room.title)).toEqual(['known']);
+
+      const fresh = await client.get<{ items: Room[] }>('/chatroom', { 'cache-control': 'no-cache' });
+      expect(fresh.headers.get('x-cache')).toBe('MISS');
+      expect(fresh.body.items.map((room) => room.title)).toEqual(['unseen', 'known']);
+
+      const refreshed = await client.get<{ items: Room[] }>('/chatroom');
+      expect(refreshed.headers.get('x-cache')).toBe('HIT');
+      expect(refreshed.body.items.map((room) => room.title)).toEqual(['unseen', 'known']);
+    });
+
     it("keeps each user's cached list to that user", async () => {
       const mine = await createRoom(alice, 'alice only');
       await alice.get('/chatroom');

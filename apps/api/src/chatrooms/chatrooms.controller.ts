@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   HttpStatus,
   Param,
@@ -16,6 +17,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -36,6 +38,10 @@ import {
   RenameChatroomRequest,
 } from './dto/chatroom.dto';
 import { ChatroomDetailService } from './chatroom-detail.service';
+
+/** RFC 9111: `no-cache` (or `no-store`) in a request asks for a response not served from a cache. */
+const requestsFreshCopy = (cacheControl: string | undefined): boolean =>
+  /(^|,)\s*no-(cache|store)\s*(,|$)/i.test(cacheControl ?? '');
 
 const chatroomId = new ParseUUIDPipe({ version: '4', errorHttpStatusCode: HttpStatus.BAD_REQUEST });
 
@@ -64,7 +70,14 @@ export class ChatroomsController {
   @ApiOperation({
     operationId: 'listChatrooms',
     summary: 'List your chatrooms, most recently active first',
-    description: 'Cached per user in Redis; the `X-Cache` response header says HIT or MISS.',
+    description:
+      'Cached per user in Redis; the `X-Cache` response header says HIT or MISS. Send `Cache-Control: no-cache` ' +
+      'to read the list from the database (it also refreshes the cache).',
+  })
+  @ApiHeader({
+    name: 'Cache-Control',
+    required: false,
+    description: '`no-cache` skips the cached copy and reads the database',
   })
   @ApiOkResponse({
     type: ChatroomPageResponse,
@@ -78,9 +91,12 @@ export class ChatroomsController {
   async listChatrooms(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: PageQuery,
+    @Headers('cache-control') cacheControl: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ChatroomPageResponse> {
-    const { page, cache } = await this.chatrooms.list(user.id, query);
+    const { page, cache } = await this.chatrooms.list(user.id, query, {
+      bypassCache: requestsFreshCopy(cacheControl),
+    });
     void reply.header('x-cache', cache);
     return page;
   }

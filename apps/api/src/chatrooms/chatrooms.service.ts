@@ -42,9 +42,16 @@ export class ChatroomsService {
     return ChatroomResponse.from(chatroom);
   }
 
-  /** Most recently active first. The whole (capped) list is cached per user; pages are cut from it. */
-  async list(userId: string, page: PageQuery): Promise<{ page: ChatroomPageResponse; cache: CacheStatus }> {
-    let all = await this.listCache.get(userId);
+  /**
+   * Most recently active first. The whole (capped) list is cached per user; pages are cut from it. `bypassCache`
+   * reads PostgreSQL whatever the cache holds, and refreshes the cache with what it read.
+   */
+  async list(
+    userId: string,
+    page: PageQuery,
+    options: { bypassCache?: boolean } = {},
+  ): Promise<{ page: ChatroomPageResponse; cache: CacheStatus }> {
+    let all = options.bypassCache ? undefined : await this.listCache.get(userId);
     const cache: CacheStatus = all ? 'HIT' : 'MISS';
     if (!all) {
       const rows = await this.chatrooms.find({

@@ -247,7 +247,7 @@ export const verifyOtp = <ThrowOnError extends boolean = false>(
 /**
  * List your chatrooms, most recently active first
  *
- * Cached per user in Redis; the `X-Cache` response header says HIT or MISS.
+ * Cached per user in Redis; the `X-Cache` response header says HIT or MISS. Send `Cache-Control: no-cache` to read the list from the database (it also refreshes the cache).
  */
 export const listChatrooms = <ThrowOnError extends boolean = false>(
   options?: Options<ListChatroomsData, ThrowOnError>,

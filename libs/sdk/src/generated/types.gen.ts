@@ -657,6 +657,12 @@ export type VerifyOtpResponse = VerifyOtpResponses[keyof VerifyOtpResponses];
 
 export type ListChatroomsData = {
   body?: never;
+  headers?: {
+    /**
+     * `no-cache` skips the cached copy and reads the database
+     */
+    'Cache-Control'?: string;
+  };
   path?: never;
   query?: {
     /**
