@@ -8,6 +8,7 @@ import { ChatroomsModule } from './chatrooms/chatrooms.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging.module';
 import { MessagesModule } from './messages/messages.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { ThrottlingModule } from './throttling/throttling.module';
@@ -21,6 +22,7 @@ export class ApiModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule,
+        MetricsModule,
         DatabaseModule.forRoot(),
         RedisModule,
         HealthModule,

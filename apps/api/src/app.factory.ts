@@ -3,9 +3,11 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './api.module';
 import { requestIdFor } from './common/request-id';
 import { createValidationPipe } from './common/validation.pipe';
+import { ApiMetrics } from './metrics/api-metrics';
 import { setUpSwagger } from './swagger';
 
 export interface CreateApiOptions {
@@ -29,9 +31,12 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
     preview: options.preview ?? false,
     abortOnError: false,
   });
-  if (!options.preview) app.useLogger(app.get(Logger));
-
   const fastify = app.getHttpAdapter().getInstance();
+  if (!options.preview) {
+    app.useLogger(app.get(Logger));
+    app.get(ApiMetrics).observeHttp(fastify);
+  }
+
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {
@@ -62,6 +67,7 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
       'X-RateLimit-Reset',
     ],
   });
+  if (!options.preview) await mountQueueDashboard(app, config);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setUpSwagger(app);

@@ -8,7 +8,8 @@ import { GenerationService } from './generation/generation.service';
 import { Reconciler } from './generation/reconciler';
 import { ReplyStreamWriter } from './generation/reply-stream.writer';
 import { ReplyWorker } from './generation/reply.worker';
-import { WorkerHealthServer } from './health/worker-health.server';
+import { WorkerHttpServer } from './http/worker-http.server';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { redisProviders, WorkerRedisShutdown } from './redis.providers';
 
 @Module({})
@@ -24,17 +25,19 @@ export class WorkerModule {
       providers: [
         ...redisProviders,
         WorkerRedisShutdown,
+        WorkerMetrics,
         {
           provide: GeminiClient,
-          inject: [APP_CONFIG],
-          useFactory: (appConfig: AppConfig) => new GeminiClient(appConfig.gemini),
+          inject: [APP_CONFIG, WorkerMetrics],
+          useFactory: (appConfig: AppConfig, metrics: WorkerMetrics) =>
+            new GeminiClient(appConfig.gemini, metrics.recordGeminiCall),
         },
         CancellationRegistry,
         ReplyStreamWriter,
         GenerationService,
         ReplyWorker,
         Reconciler,
-        WorkerHealthServer,
+        WorkerHttpServer,
       ],
     };
   }

@@ -45,6 +45,21 @@ describe('loadConfig', () => {
     expect(text).toContain('BASIC_DAILY_LIMIT');
   });
 
+  it('leaves metrics and the queue dashboard off unless their credentials are set', () => {
+    const config = loadConfig({ JWT_SECRET_KEY: SECRET });
+    expect(config.observability).toEqual({ queueDashboard: { username: 'admin' } });
+  });
+
+  it('refuses short metrics and queue dashboard credentials', () => {
+    const text = problemsOf({
+      JWT_SECRET_KEY: SECRET,
+      METRICS_TOKEN: 'short',
+      QUEUE_DASHBOARD_PASSWORD: 'short',
+    }).join('\n');
+    expect(text).toContain('METRICS_TOKEN must be at least 32 characters');
+    expect(text).toContain('QUEUE_DASHBOARD_PASSWORD must be at least 16 characters');
+  });
+
   it('requires JWT_SECRET_KEY', () => {
     expect(problemsOf({}).join('\n')).toContain('JWT_SECRET_KEY');
   });

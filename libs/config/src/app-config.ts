@@ -62,6 +62,12 @@ export interface AppConfig {
     portalReturnUrl: string;
     pastDueGraceDays: number;
   };
+  observability: {
+    /** Bearer token Prometheus must present to read `/metrics`; without one, `/metrics` is off (404). */
+    metricsToken?: string;
+    /** Basic-auth credential of the queue dashboard at `/admin/queues`; without a password it is off (404). */
+    queueDashboard: { username: string; password?: string };
+  };
 }
 
 function describe(errors: ValidationError[]): string[] {
@@ -156,6 +162,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       cancelUrl: env.STRIPE_CANCEL_URL,
       portalReturnUrl: env.STRIPE_PORTAL_RETURN_URL,
       pastDueGraceDays: env.PAST_DUE_GRACE_DAYS,
+    },
+    observability: {
+      metricsToken: env.METRICS_TOKEN,
+      queueDashboard: { username: env.QUEUE_DASHBOARD_USERNAME, password: env.QUEUE_DASHBOARD_PASSWORD },
     },
   };
 }

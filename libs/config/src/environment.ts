@@ -261,4 +261,21 @@ export class Environment {
   @Min(0)
   @Max(30)
   PAST_DUE_GRACE_DAYS = 7;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'METRICS_TOKEN must be at least 32 characters' })
+  METRICS_TOKEN?: string;
+
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, {
+    message: 'QUEUE_DASHBOARD_USERNAME may only contain letters, digits, ".", "_" and "-"',
+  })
+  QUEUE_DASHBOARD_USERNAME = 'admin';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'QUEUE_DASHBOARD_PASSWORD must be at least 16 characters' })
+  QUEUE_DASHBOARD_PASSWORD?: string;
 }

@@ -15,6 +15,18 @@ export interface ReplyOutcome {
   totalTokens: number | null;
 }
 
+/** What one Gemini call took and produced; the worker turns these into metrics. */
+export interface GeminiCallRecord {
+  outcome: 'ok' | GeminiErrorCode;
+  durationMs: number;
+  /** Time until the first piece of text arrived, when one did. */
+  firstChunkMs?: number;
+  promptTokens: number | null;
+  outputTokens: number | null;
+}
+
+export type GeminiCallObserver = (record: GeminiCallRecord) => void;
+
 /** Finish reasons that mean Gemini refused or withheld the answer: a retry would not change that. */
 const REFUSALS = new Set<string>([
   FinishReason.SAFETY,
@@ -33,7 +45,10 @@ const REFUSALS = new Set<string>([
 export class GeminiClient {
   private readonly sdk?: GoogleGenAI;
 
-  constructor(private readonly config: AppConfig['gemini']) {
+  constructor(
+    private readonly config: AppConfig['gemini'],
+    private readonly observe: GeminiCallObserver = () => undefined,
+  ) {
     if (config.apiKey) {
       this.sdk = new GoogleGenAI({
         apiKey: config.apiKey,
@@ -61,6 +76,40 @@ export class GeminiClient {
    * (cancellation or the per-job deadline); `abortReason` tells which, for classification.
    */
   async streamReply(
+    contents: Content[],
+    onChunk: (chunk: ReplyChunk) => Promise<void>,
+    signal: AbortSignal,
+    abortReason: () => 'cancelled' | 'deadline' | undefined,
+  ): Promise<ReplyOutcome> {
+    const started = performance.now();
+    let firstChunkMs: number | undefined;
+    const timedOnChunk = (chunk: ReplyChunk): Promise<void> => {
+      firstChunkMs ??= performance.now() - started;
+      return onChunk(chunk);
+    };
+    try {
+      const outcome = await this.stream(contents, timedOnChunk, signal, abortReason);
+      this.observe({
+        outcome: 'ok',
+        durationMs: performance.now() - started,
+        firstChunkMs,
+        promptTokens: outcome.promptTokens,
+        outputTokens: outcome.outputTokens,
+      });
+      return outcome;
+    } catch (error) {
+      this.observe({
+        outcome: error instanceof GeminiError ? error.code : GeminiErrorCode.NetworkError,
+        durationMs: performance.now() - started,
+        firstChunkMs,
+        promptTokens: null,
+        outputTokens: null,
+      });
+      throw error;
+    }
+  }
+
+  private async stream(
     contents: Content[],
     onChunk: (chunk: ReplyChunk) => Promise<void>,
     signal: AbortSignal,

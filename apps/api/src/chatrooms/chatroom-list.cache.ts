@@ -1,6 +1,7 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { ChatroomResponse } from './dto/chatroom.dto';
 
 export type CacheStatus = 'HIT' | 'MISS';
@@ -26,15 +27,22 @@ function withTimeout<T>(operation: Promise<T>): Promise<T> {
  * (read from PostgreSQL), never to an error.
  */
 @Injectable()
-export class ChatroomListCache {
+export class ChatroomListCache implements OnModuleDestroy {
   private readonly logger = new Logger(ChatroomListCache.name);
+  private readonly pendingDeletes = new Set<NodeJS.Timeout>();
 
-  constructor(@Inject(CACHE_MANAGER) private readonly cache: Cache) {}
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly metrics: ApiMetrics,
+  ) {}
 
   async get(userId: string): Promise<ChatroomResponse[] | undefined> {
     try {
-      return (await withTimeout(this.cache.get<ChatroomResponse[]>(this.key(userId)))) ?? undefined;
+      const cached = (await withTimeout(this.cache.get<ChatroomResponse[]>(this.key(userId)))) ?? undefined;
+      this.metrics.countCacheLookup(cached ? 'hit' : 'miss');
+      return cached;
     } catch (error) {
+      this.metrics.countCacheLookup('error');
       this.logger.warn({ err: error, userId }, 'Chatroom list cache read failed; reading PostgreSQL');
       return undefined;
     }
@@ -54,7 +62,20 @@ export class ChatroomListCache {
    */
   async invalidate(userId: string): Promise<void> {
     await this.delete(userId);
-    setTimeout(() => void this.delete(userId), SECOND_DELETE_DELAY_MS).unref();
+    const timer = setTimeout(() => {
+      this.pendingDeletes.delete(timer);
+      void this.delete(userId);
+    }, SECOND_DELETE_DELAY_MS).unref();
+    this.pendingDeletes.add(timer);
+  }
+
+  /**
+   * A second delete firing after shutdown would make the Redis store reconnect and hold the process open. By then
+   * this instance serves no more reads that could race the first delete, so the pending ones are dropped.
+   */
+  onModuleDestroy(): void {
+    for (const timer of this.pendingDeletes) clearTimeout(timer);
+    this.pendingDeletes.clear();
   }
 
   private async delete(userId: string): Promise<void> {

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { DEFAULT_CODE_BY_STATUS, ErrorCode, FieldError, ProblemException } from './problem';
 
 export interface ProblemBody {
@@ -92,6 +93,23 @@ function fromHttpException(exception: HttpException): Problem {
   return { status, code, detail };
 }
 
+/** The one error body of the API; also used by the Fastify-level routes that Nest's filters do not see. */
+export function problemBody(
+  request: FastifyRequest,
+  problem: { status: number; code: ErrorCode; detail: string; errors?: FieldError[] },
+): ProblemBody {
+  return {
+    type: 'about:blank',
+    title: STATUS_CODES[problem.status] ?? 'Error',
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+    instance: request.url.split('?')[0],
+    requestId: String(request.id),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  };
+}
+
 const OUTAGE_MESSAGES =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|MaxRetriesPerRequest|Driver not Connected|Connection terminated|timeout exceeded when trying to connect|the database system is (shutting down|starting up)|terminating connection/i;
 
@@ -114,6 +132,8 @@ function isDependencyOutage(error: unknown): boolean {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly metrics: ApiMetrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
     const request = context.getRequest<FastifyRequest>();
@@ -124,6 +144,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ? fromHttpException(exception)
         : (fromFastifyError(exception as Record<string, unknown>) ?? this.internal(exception, request));
 
+    if (problem.status === HttpStatus.TOO_MANY_REQUESTS) this.metrics.countRejection(problem.code);
     if (
       problem.status >= 500 &&
       exception instanceof HttpException &&
@@ -132,16 +153,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id }, 'Request failed');
     }
 
-    const body: ProblemBody = {
-      type: 'about:blank',
-      title: STATUS_CODES[problem.status] ?? 'Error',
-      status: problem.status,
-      detail: problem.detail,
-      code: problem.code,
-      instance: request.url.split('?')[0],
-      requestId: String(request.id),
-      ...(problem.errors ? { errors: problem.errors } : {}),
-    };
+    const body = problemBody(request, problem);
 
     if (reply.sent || reply.raw.headersSent) return;
     void reply

@@ -40,6 +40,11 @@ export class CancellationRegistry implements OnApplicationBootstrap, OnApplicati
     this.inFlight.delete(replyId);
   }
 
+  /** How many replies this process is generating right now. */
+  get size(): number {
+    return this.inFlight.size;
+  }
+
   private cancel(replyId: string): void {
     const controller = this.inFlight.get(replyId);
     if (controller && !controller.signal.aborted) {

@@ -9,7 +9,9 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { retryDelayMs } from './backoff';
+import { CancellationRegistry } from './cancellation.registry';
 import { GenerationService } from './generation.service';
 
 /**
@@ -23,6 +25,8 @@ export class ReplyWorker implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly generation: GenerationService,
+    private readonly cancellations: CancellationRegistry,
+    private readonly metrics: WorkerMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,6 +52,7 @@ export class ReplyWorker implements OnApplicationBootstrap, BeforeApplicationShu
     });
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'Queue worker error'));
+    this.metrics.watch(this.worker, () => this.cancellations.size);
     if (!this.generationConfigured()) {
       this.logger.warn('GEMINI_API_KEY is not set: replies will fail with GEMINI_NOT_CONFIGURED');
     }

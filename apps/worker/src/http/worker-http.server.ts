@@ -1,0 +1,100 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { bearerTokenMatches } from '@app/observability';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { WorkerMetrics } from '../metrics/worker-metrics';
+import { WORKER_REDIS } from '../redis.providers';
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+const json = (status: number, body: object, headers: Record<string, string> = {}): Answer => ({
+  status,
+  body: JSON.stringify(body),
+  headers: { 'content-type': 'application/json', ...headers },
+});
+
+/**
+ * The worker's small HTTP port: `GET /health` (alive), `GET /health/ready` (PostgreSQL and Redis answer) for
+ * container health checks, and `GET /metrics` for Prometheus, which needs `Authorization: Bearer <METRICS_TOKEN>`
+ * and is off (404) while no token is configured.
+ */
+@Injectable()
+export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WorkerHttpServer.name);
+  private server?: Server;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(WORKER_REDIS) private readonly redis: Redis,
+    private readonly metrics: WorkerMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get port(): number | undefined {
+    return (this.server?.address() as AddressInfo | null)?.port;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.server = createServer((request, response) => {
+      void this.answer(request).then(({ status, body, headers }) => {
+        response.writeHead(status, headers).end(body);
+      });
+    });
+    await new Promise<void>((resolve) =>
+      this.server!.listen(this.config.worker.healthPort, '0.0.0.0', resolve),
+    );
+    this.logger.log(`Worker health and metrics endpoints on port ${this.port}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+  }
+
+  private async answer(request: IncomingMessage): Promise<Answer> {
+    const path = (request.url ?? '').split('?')[0];
+    if (request.method !== 'GET') return json(405, { status: 405, title: 'Method Not Allowed' });
+    switch (path) {
+      case '/health':
+        return json(200, { status: 'ok' });
+      case '/health/ready':
+        return this.readiness();
+      case '/metrics':
+        return this.scrape(request.headers.authorization);
+      default:
+        return json(404, { status: 404, title: 'Not Found' });
+    }
+  }
+
+  private async readiness(): Promise<Answer> {
+    const [postgres, redis] = await Promise.all([
+      this.dataSource.query('SELECT 1').then(
+        () => 'up',
+        () => 'down',
+      ),
+      this.redis.ping().then(
+        () => 'up',
+        () => 'down',
+      ),
+    ]);
+    const ready = postgres === 'up' && redis === 'up';
+    return json(ready ? 200 : 503, { status: ready ? 'ok' : 'error', details: { postgres, redis } });
+  }
+
+  private async scrape(authorization: string | undefined): Promise<Answer> {
+    const token = this.config.observability.metricsToken;
+    if (!token) return json(404, { status: 404, title: 'Not Found' });
+    if (!bearerTokenMatches(authorization, token)) {
+      return json(401, { status: 401, title: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
+    }
+    const { registry } = this.metrics;
+    return { status: 200, body: await registry.metrics(), headers: { 'content-type': registry.contentType } };
+  }
+}
