@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './api.module';
 import { requestIdFor } from './common/request-id';
+import { answerFrameworkError, rejectUnacceptableJson } from './common/request-hygiene';
 import { createValidationPipe } from './common/validation.pipe';
 import { ApiMetrics } from './metrics/api-metrics';
 import { setUpSwagger } from './swagger';
@@ -24,6 +25,7 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
     genReqId: requestIdFor,
     trustProxy: true,
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     rawBody: true,
@@ -39,6 +41,7 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
 
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');
+  rejectUnacceptableJson(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

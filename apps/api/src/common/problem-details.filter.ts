@@ -144,7 +144,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ? fromHttpException(exception)
         : (fromFastifyError(exception as Record<string, unknown>) ?? this.internal(exception, request));
 
-    if (problem.status === HttpStatus.TOO_MANY_REQUESTS) this.metrics.countRejection(problem.code);
+    if (problem.status === (HttpStatus.TOO_MANY_REQUESTS as number)) this.metrics.countRejection(problem.code);
     if (
       problem.status >= 500 &&
       exception instanceof HttpException &&

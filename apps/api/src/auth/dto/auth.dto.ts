@@ -95,7 +95,12 @@ export class LoginRequest {
 }
 
 export class RefreshRequest {
-  @ApiProperty({ description: 'The refresh token from the last token response', example: 'q1Zb6x0pM2...' })
+  @ApiProperty({
+    description: 'The refresh token from the last token response',
+    minLength: 20,
+    maxLength: 200,
+    example: 'q1Zb6x0pM2vT8cLr4YkN3wHs7Ud9EaFj',
+  })
   @IsString()
   @Length(20, 200)
   refreshToken!: string;
