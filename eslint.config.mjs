@@ -9,6 +9,8 @@ export default tseslint.config(
       'dist/',
       'node_modules/',
       'coverage/',
+      'bench/results/',
+      'test-results/',
       'libs/sdk/src/generated/',
       'libs/sdk/openapi-ts.config.ts',
       'libs/sdk/dist/',

@@ -3,7 +3,14 @@ import { AddressInfo } from 'node:net';
 
 /** What the fake does with one request. Scripts are consumed in order; when none is left, `fallback` answers. */
 export type GeminiBehaviour =
-  | { kind: 'answer'; chunks: string[]; chunkDelayMs?: number; finishReason?: string }
+  | {
+      kind: 'answer';
+      chunks: string[];
+      chunkDelayMs?: number;
+      /** Pause between the response headers and the first chunk (streaming only). */
+      firstChunkDelayMs?: number;
+      finishReason?: string;
+    }
   | { kind: 'error'; status: number; retryAfterSeconds?: number }
   | { kind: 'block'; reason?: string }
   | { kind: 'errorMidStream'; chunks: string[]; status: number }
@@ -19,6 +26,12 @@ export interface RecordedGeminiRequest {
     generationConfig?: { maxOutputTokens?: number };
   };
   receivedAt: number;
+}
+
+/** Optional observer, for benchmarks: told the moment each streamed chunk has been written to the socket. */
+export interface FakeGeminiObserver {
+  /** `writtenAt` is `performance.timeOrigin + performance.now()`: comparable across processes of one machine. */
+  onChunkWritten?(chunk: { prompt: string; index: number; writtenAt: number }): void;
 }
 
 const STATUS_NAMES: Record<number, string> = {
@@ -42,6 +55,7 @@ export class FakeGemini {
   private readonly scripts: GeminiBehaviour[] = [];
   private readonly hanging = new Set<ServerResponse>();
   private server?: Server;
+  private streaming = 0;
 
   constructor(
     private readonly apiKey = 'fake-gemini-key',
@@ -49,6 +63,7 @@ export class FakeGemini {
       kind: 'answer',
       chunks: ['You said: ', prompt.slice(0, 200)],
     }),
+    private readonly observer: FakeGeminiObserver = {},
   ) {}
 
   get url(): string {
@@ -58,6 +73,11 @@ export class FakeGemini {
 
   get key(): string {
     return this.apiKey;
+  }
+
+  /** Streamed answers currently open (headers sent, not yet ended). */
+  get openStreams(): number {
+    return this.streaming;
   }
 
   script(...behaviours: GeminiBehaviour[]): void {
@@ -109,18 +129,19 @@ export class FakeGemini {
         response.on('close', () => this.hanging.delete(response));
         return;
       case 'block':
-        return this.sendAnswer(response, method, [], {
+        return this.sendAnswer(response, method, prompt, [], {
           promptFeedback: { blockReason: behaviour.reason ?? 'SAFETY' },
         });
       case 'errorMidStream':
-        return this.sendAnswer(response, method, behaviour.chunks, {}, 0, behaviour.status);
+        return this.sendAnswer(response, method, prompt, behaviour.chunks, {}, {}, behaviour.status);
       case 'answer':
         return this.sendAnswer(
           response,
           method,
+          prompt,
           behaviour.chunks,
           { finishReason: behaviour.finishReason ?? 'STOP' },
-          behaviour.chunkDelayMs ?? 0,
+          { chunkDelayMs: behaviour.chunkDelayMs, firstChunkDelayMs: behaviour.firstChunkDelayMs },
         );
     }
   }
@@ -128,9 +149,10 @@ export class FakeGemini {
   private async sendAnswer(
     response: ServerResponse,
     method: RecordedGeminiRequest['method'],
+    prompt: string,
     texts: string[],
     ending: { finishReason?: string; promptFeedback?: object },
-    chunkDelayMs = 0,
+    { chunkDelayMs = 0, firstChunkDelayMs = 0 }: { chunkDelayMs?: number; firstChunkDelayMs?: number } = {},
     failWithStatus?: number,
   ): Promise<void> {
     const outputTokens = texts.join('').split(/\s+/).filter(Boolean).length;
@@ -174,15 +196,26 @@ export class FakeGemini {
       return;
     }
     response.writeHead(200, { 'content-type': 'text/event-stream' });
-    for (const piece of pieces) {
-      if (response.destroyed) return;
-      response.write(`data: ${JSON.stringify(piece)}\r\n\r\n`);
-      if (chunkDelayMs) await sleep(chunkDelayMs);
+    this.streaming += 1;
+    try {
+      if (firstChunkDelayMs) await sleep(firstChunkDelayMs);
+      for (const [index, piece] of pieces.entries()) {
+        if (response.destroyed) return;
+        response.write(`data: ${JSON.stringify(piece)}\r\n\r\n`);
+        this.observer.onChunkWritten?.({
+          prompt,
+          index,
+          writtenAt: performance.timeOrigin + performance.now(),
+        });
+        if (chunkDelayMs) await sleep(chunkDelayMs);
+      }
+      if (failWithStatus) {
+        response.write(`data: ${JSON.stringify(errorBody(failWithStatus))}\r\n\r\n`);
+      }
+      response.end();
+    } finally {
+      this.streaming -= 1;
     }
-    if (failWithStatus) {
-      response.write(`data: ${JSON.stringify(errorBody(failWithStatus))}\r\n\r\n`);
-    }
-    response.end();
   }
 
   private sendError(

@@ -1,6 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthenticatedUser } from './current-user.decorator';
 import {
@@ -23,7 +24,10 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.auth.jwtSecret,
+      // A KeyObject, made once: given a string, jsonwebtoken first tries (and fails) to parse it as a PEM public key
+      // on every verification, which cost a third of the api's CPU on an authenticated GET (docs/benchmarks.md).
+      // @types/passport-jwt only lists string | Buffer; jsonwebtoken takes a KeyObject.
+      secretOrKey: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')) as unknown as Buffer,
       algorithms: ['HS256'],
       issuer: JWT_ISSUER,
       audience: JWT_AUDIENCE,
