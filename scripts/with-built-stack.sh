@@ -28,7 +28,7 @@ psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE \"${database}\"
 node dist/apps/api/src/migrate.js
 node -r @swc-node/register scripts/gemini-stand-in.ts > /dev/null & pids+=($!)
 node dist/apps/api/src/main.js > /dev/null & pids+=($!)
-node dist/apps/worker/src/main.js > /dev/null & pids+=($!)
+node --max-old-space-size=256 dist/apps/worker/src/main.js > /dev/null & pids+=($!)
 
 for _ in $(seq 1 60); do
   curl -fs "http://127.0.0.1:${PORT}/health/ready" > /dev/null && curl -fs "http://127.0.0.1:${WORKER_HEALTH_PORT}/health/ready" > /dev/null && break

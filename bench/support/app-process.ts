@@ -13,6 +13,14 @@ const ENTRY: Record<AppName, string> = {
   worker: `${DIST}/apps/worker/src/main.js`,
 };
 
+/** The node flags of `npm run start:<app>` (package.json is their one source), so each app runs as in production. */
+const PRODUCTION_NODE_FLAGS: Record<AppName, string[]> = (() => {
+  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+  const flagsOf = (script: string): string[] =>
+    scripts[script].split(/\s+/).filter((word) => word.startsWith('--'));
+  return { api: flagsOf('start:api'), worker: flagsOf('start:worker') };
+})();
+
 export const PROFILE_DIR = 'bench/results/profiles';
 
 /**
@@ -65,9 +73,9 @@ export class AppProcess {
   }
 
   static spawn(name: AppName, options: SpawnOptions): AppProcess {
-    const flags: string[] = [];
-    if (options.probe || options.profileName)
-      flags.push(`--import=data:text/javascript,${encodeURIComponent(PROBE)}`);
+    const flags: string[] = [...PRODUCTION_NODE_FLAGS[name]];
+    const probed = Boolean(options.probe || options.profileName);
+    if (probed) flags.push(`--import=data:text/javascript,${encodeURIComponent(PROBE)}`);
     if (options.profileName) {
       mkdirSync(PROFILE_DIR, { recursive: true });
       flags.push(
@@ -80,7 +88,7 @@ export class AppProcess {
     try {
       const child = spawn(process.execPath, [...flags, ENTRY[name]], {
         env: options.env,
-        stdio: ['ignore', log, log, ...(flags.length ? ['ipc' as const] : [])],
+        stdio: ['ignore', log, log, ...(probed ? ['ipc' as const] : [])],
       });
       return new AppProcess(name, child, options.profileName !== undefined);
     } finally {

@@ -1,4 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { asyncStdout } from '@app/observability';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 
@@ -8,28 +9,31 @@ import { LoggerModule } from 'nestjs-pino';
     LoggerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        pinoHttp: {
-          level: config.nodeEnv === 'test' ? 'error' : 'info',
-          customProps: (request) => ({ requestId: (request as { id?: string }).id }),
-          redact: {
-            paths: [
-              'req.headers.authorization',
-              'req.headers.cookie',
-              'req.headers["stripe-signature"]',
-              'res.headers["set-cookie"]',
-            ],
-            censor: '[redacted]',
+        pinoHttp: [
+          {
+            level: config.nodeEnv === 'test' ? 'error' : 'info',
+            customProps: (request) => ({ requestId: (request as { id?: string }).id }),
+            redact: {
+              paths: [
+                'req.headers.authorization',
+                'req.headers.cookie',
+                'req.headers["stripe-signature"]',
+                'res.headers["set-cookie"]',
+              ],
+              censor: '[redacted]',
+            },
+            serializers: {
+              req: (request: { id: string; method: string; url: string }) => ({
+                id: request.id,
+                method: request.method,
+                url: request.url,
+              }),
+              res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+            },
+            autoLogging: { ignore: (request) => (request.url ?? '').startsWith('/health') },
           },
-          serializers: {
-            req: (request: { id: string; method: string; url: string }) => ({
-              id: request.id,
-              method: request.method,
-              url: request.url,
-            }),
-            res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-          },
-          autoLogging: { ignore: (request) => (request.url ?? '').startsWith('/health') },
-        },
+          asyncStdout(),
+        ],
       }),
     }),
   ],

@@ -1,6 +1,7 @@
 import { APP_CONFIG, AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { GeminiClient } from '@app/gemini';
+import { asyncStdout } from '@app/observability';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { CancellationRegistry } from './generation/cancellation.registry';
@@ -19,7 +20,9 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({ pinoHttp: { level: config?.nodeEnv === 'test' ? 'error' : 'info' } }),
+        LoggerModule.forRoot({
+          pinoHttp: [{ level: config?.nodeEnv === 'test' ? 'error' : 'info' }, asyncStdout()],
+        }),
         DatabaseModule.forRoot(),
       ],
       providers: [

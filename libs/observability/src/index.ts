@@ -1,2 +1,3 @@
 export * from './metrics-registry';
 export * from './operator-credentials';
+export * from './log-destination';
