@@ -16,6 +16,7 @@ export interface AppConfig {
   bodyLimitBytes: number;
   corsOrigins: string[];
   databaseUrl: string;
+  databasePoolSize: number;
   redis: { url: string; prefix: string };
   auth: {
     jwtSecret: string;
@@ -113,6 +114,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       .map((origin) => origin.trim())
       .filter(Boolean),
     databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     auth: {
       jwtSecret: env.JWT_SECRET_KEY,

@@ -12,7 +12,7 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => ({
-            ...dataSourceOptions(config.databaseUrl),
+            ...dataSourceOptions(config.databaseUrl, config.databasePoolSize),
             retryAttempts: 3,
             retryDelay: 1000,
           }),

@@ -16,6 +16,12 @@ export interface FailureRecord {
 
 const ERROR_MESSAGE_MAX = 500;
 
+/** What generating a claimed reply needs to know about it. */
+interface ClaimedReply {
+  chatroomId: string;
+  createdAt: Date;
+}
+
 /**
  * Generates one reply: claims it, sends the conversation to Gemini, streams the text into Redis and stores the
  * outcome. Every write to a reply's final state is conditional on its current state, so a cancelled reply is never
@@ -92,7 +98,8 @@ export class GenerationService {
     }
   }
 
-  private async claim(replyId: string): Promise<Message | undefined> {
+  /** Marks the reply generating and returns where its conversation is, or nothing when the reply is not open. */
+  private async claim(replyId: string): Promise<ClaimedReply | undefined> {
     const result = await this.dataSource
       .createQueryBuilder()
       .update(Message)
@@ -107,18 +114,14 @@ export class GenerationService {
         role: MessageRole.Model,
         open: [MessageStatus.Queued, MessageStatus.Generating],
       })
-      .returning('*')
+      .returning(['chatroomId', 'createdAt'])
       .execute();
-    const raw = (result.raw as Record<string, unknown>[])[0];
-    if (!raw) return undefined;
-    return this.dataSource
-      .getRepository(Message)
-      .findOneBy({ id: replyId })
-      .then((row) => row ?? undefined);
+    const row = (result.raw as { chatroom_id: string; created_at: Date }[])[0];
+    return row && { chatroomId: row.chatroom_id, createdAt: row.created_at };
   }
 
   /** The chatroom's messages up to and including the prompt, minus replies that did not complete. */
-  private async history(reply: Message): Promise<{ role: 'user' | 'model'; text: string }[]> {
+  private async history(reply: ClaimedReply): Promise<{ role: 'user' | 'model'; text: string }[]> {
     const messages = await this.dataSource.getRepository(Message).find({
       where: { chatroomId: reply.chatroomId, createdAt: LessThan(reply.createdAt) },
       order: { createdAt: 'ASC', id: 'ASC' },

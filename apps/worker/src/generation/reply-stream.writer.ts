@@ -16,11 +16,19 @@ export class ReplyStreamWriter {
     private readonly keys: RedisKeys,
   ) {}
 
+  /**
+   * Deltas are plain appends; the expiry is (re)set with the `reset` that starts every attempt and with the `final`
+   * that ends the reply, so the stream lives an hour past either without an extra command per delta.
+   */
   async append(replyId: string, type: ReplyStreamEntryType, text?: string): Promise<void> {
     const key = this.keys.replyStream(replyId);
     const fields = text === undefined ? ['type', type] : ['type', type, 'text', text];
+    if (type === 'delta') {
+      await this.redis.xadd(key, 'MAXLEN', '~', REPLY_STREAM_MAX_LENGTH, '*', ...fields);
+      return;
+    }
     await this.redis
-      .multi()
+      .pipeline()
       .xadd(key, 'MAXLEN', '~', REPLY_STREAM_MAX_LENGTH, '*', ...fields)
       .expire(key, REPLY_STREAM_TTL_SECONDS)
       .exec();
