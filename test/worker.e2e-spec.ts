@@ -138,7 +138,7 @@ describe('worker: generating replies', () => {
 });
 
 describe('worker: nothing is lost', () => {
-  it('re-enqueues a queued reply whose job was lost, and fails one stuck generating', async () => {
+  it('re-enqueues replies whose job was lost, and fails one stuck generating with its attempts spent', async () => {
     const stack = await startStack(
       { RECONCILE_INTERVAL_SECONDS: '1', REPLY_STALE_AFTER_SECONDS: '1' },
       { worker: false },
@@ -148,6 +148,8 @@ describe('worker: nothing is lost', () => {
       const room = (await client.post<{ id: string }>('/chatroom', {})).body.id;
       const lost = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'lost job' })).body.reply
         .id;
+      const interrupted = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'interrupted' }))
+        .body.reply.id;
       const stuck = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'stuck' })).body.reply
         .id;
       const Redis = (await import('ioredis')).default;
@@ -156,10 +158,17 @@ describe('worker: nothing is lost', () => {
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
       await stack.database.query(
-        `UPDATE messages SET updated_at = now() - interval '1 hour' WHERE id IN ($1, $2)`,
-        [lost, stuck],
+        `UPDATE messages SET updated_at = now() - interval '1 hour' WHERE id IN ($1, $2, $3)`,
+        [lost, interrupted, stuck],
       );
-      await stack.database.query(`UPDATE messages SET status = 'generating' WHERE id = $1`, [stuck]);
+      // Generating when Redis lost its job: one attempt made, so it has attempts left; the other has spent them all.
+      await stack.database.query(`UPDATE messages SET status = 'generating', attempts = 1 WHERE id = $1`, [
+        interrupted,
+      ]);
+      await stack.database.query(`UPDATE messages SET status = 'generating', attempts = $2 WHERE id = $1`, [
+        stuck,
+        stack.config.gemini.maxAttempts,
+      ]);
 
       const worker = await startWorker(stack.config);
       try {
@@ -169,6 +178,7 @@ describe('worker: nothing is lost', () => {
             return ['completed', 'failed'].includes(body.status) ? body : undefined;
           }, 15_000);
         expect(await reply(lost)).toMatchObject({ status: 'completed', content: 'You said: lost job' });
+        expect(await reply(interrupted)).toMatchObject({ status: 'completed' });
         expect(await reply(stuck)).toMatchObject({ status: 'failed', error: { code: 'STALLED' } });
       } finally {
         await worker.close();

@@ -1,6 +1,7 @@
 import { AppConfig } from '@app/config';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApiApp } from '../../apps/api/src/app.factory';
+import { freePort } from './free-port';
 
 export interface RunningApi {
   app: NestFastifyApplication;
@@ -20,13 +21,7 @@ export async function startApi(config: AppConfig): Promise<RunningApi> {
 /** Starts the real api as its own process (main.ts), on a free port, and waits until it answers. */
 export async function spawnApi(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
-  const { createServer } = await import('node:net');
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as { port: number };
-      probe.close(() => resolve(free));
-    });
-  });
+  const port = await freePort();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
     cwd: `${__dirname}/../..`,
     env: { ...process.env, ...env, NODE_ENV: 'test', PORT: String(port) },

@@ -17,12 +17,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** The real api and worker against a fresh database, a private Redis prefix and a fake Gemini. */
+/**
+ * The real api and worker against a fresh database, a private Redis prefix and a fake Gemini. The database is on
+ * the shared server unless `databaseServerUrl` names another; the Redis is the shared one unless `REDIS_URL` is
+ * overridden.
+ */
 export async function startStack(
   overrides: Record<string, string> = {},
-  options: { worker?: boolean } = {},
+  options: { worker?: boolean; databaseServerUrl?: string } = {},
 ): Promise<Stack> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.databaseServerUrl);
   const gemini = new FakeGemini();
   await gemini.start();
   const env = {
@@ -56,7 +60,7 @@ export async function startStack(
       await worker?.close();
       await api.close();
       await gemini.stop();
-      await flushPrefix(config.redis.prefix);
+      await flushPrefix(config.redis.prefix, config.redis.url);
       await database.drop();
     },
   };

@@ -1,3 +1,4 @@
+import { isDependencyOutage } from '@app/database';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -110,20 +111,6 @@ export function problemBody(
   };
 }
 
-const OUTAGE_MESSAGES =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|MaxRetriesPerRequest|Driver not Connected|Connection terminated|timeout exceeded when trying to connect|the database system is (shutting down|starting up)|terminating connection/i;
-
-/** PostgreSQL or Redis being unreachable is an outage (503, worth a retry), not a bug (500). */
-function isDependencyOutage(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return (
-    OUTAGE_MESSAGES.test(error.message) ||
-    (typeof code === 'string' && OUTAGE_MESSAGES.test(code)) ||
-    code === '57P01'
-  );
-}
-
 /**
  * Turns every error into one body shape, RFC 9457 problem details. A 5xx never shows internals: its detail is
  * generic and its request id points to the log line with the stack.
@@ -144,7 +131,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ? fromHttpException(exception)
         : (fromFastifyError(exception as Record<string, unknown>) ?? this.internal(exception, request));
 
-    if (problem.status === (HttpStatus.TOO_MANY_REQUESTS as number)) this.metrics.countRejection(problem.code);
+    if (problem.status === (HttpStatus.TOO_MANY_REQUESTS as number))
+      this.metrics.countRejection(problem.code);
     if (
       problem.status >= 500 &&
       exception instanceof HttpException &&

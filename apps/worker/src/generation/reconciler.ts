@@ -13,8 +13,9 @@ const BATCH = 200;
 
 /**
  * The safety net that keeps every accepted message moving to a final state: it re-enqueues replies still queued a
- * while after they were stored (their job may have been lost with Redis), and fails replies stuck generating whose
- * job is gone. One worker at a time runs it, under a Redis lock.
+ * while after they were stored (their job may have been lost with Redis), re-enqueues replies stuck generating whose
+ * job is gone while they have attempts left, and fails the others (`STALLED`). One worker at a time runs it, under a
+ * Redis lock.
  */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -53,7 +54,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       if ((await this.redis.set(lockKey, String(process.pid), 'PX', intervalMs, 'NX')) !== 'OK') {
         return { requeued: 0, failed: 0 };
       }
-      return { requeued: await this.requeueForgotten(), failed: await this.failAbandoned() };
+      const forgotten = await this.requeueForgotten();
+      const abandoned = await this.settleAbandoned();
+      return { requeued: forgotten + abandoned.requeued, failed: abandoned.failed };
     } catch (error) {
       this.logger.warn({ err: error }, 'Reconciliation pass failed; will try again');
       return { requeued: 0, failed: 0 };
@@ -66,7 +69,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       Math.max(5, this.config.worker.reconcileIntervalSeconds),
     );
     let requeued = 0;
-    for (const replyId of stale) {
+    for (const { id: replyId } of stale) {
       const job = await this.queue!.getJob(replyJobId(replyId));
       if (job && !(await job.isCompleted()) && !(await job.isFailed())) continue;
       if (job) await job.remove();
@@ -77,31 +80,47 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     return requeued;
   }
 
-  private async failAbandoned(): Promise<number> {
+  /**
+   * A reply generating with no job left may have lost its job with Redis (a restart without persistence): that is
+   * not the reply's fault, so it gets a new job with the attempts it has left (each claim counted one). One whose
+   * attempts are spent, or whose job finished without settling it, is failed.
+   */
+  private async settleAbandoned(): Promise<{ requeued: number; failed: number }> {
     const stale = await this.staleReplies(MessageStatus.Generating, this.config.chat.replyStaleAfterSeconds);
+    let requeued = 0;
     let failed = 0;
-    for (const replyId of stale) {
+    for (const { id: replyId, attempts } of stale) {
       const job = await this.queue!.getJob(replyJobId(replyId));
       if (job && ((await job.isActive()) || (await job.isWaiting()) || (await job.isDelayed()))) continue;
+      const attemptsLeft = this.config.gemini.maxAttempts - attempts;
+      if (!job && attemptsLeft > 0) {
+        await enqueueReply(this.queue!, replyId, { attempts: attemptsLeft });
+        requeued++;
+        continue;
+      }
       await this.generation.fail(replyId, {
         code: 'STALLED',
         message: 'Generation stopped and was not resumed',
       });
       failed++;
     }
-    return failed;
+    if (requeued) this.logger.warn({ requeued }, 'Re-enqueued generating replies whose job was lost');
+    return { requeued, failed };
   }
 
-  private async staleReplies(status: MessageStatus, olderThanSeconds: number): Promise<string[]> {
-    const rows = await this.dataSource
+  private async staleReplies(
+    status: MessageStatus,
+    olderThanSeconds: number,
+  ): Promise<{ id: string; attempts: number }[]> {
+    return this.dataSource
       .getRepository(Message)
       .createQueryBuilder('message')
       .select('message.id', 'id')
+      .addSelect('message.attempts', 'attempts')
       .where('message.role = :role AND message.status = :status', { role: MessageRole.Model, status })
       .andWhere(`message.updated_at < now() - make_interval(secs => :age)`, { age: olderThanSeconds })
       .orderBy('message.updated_at', 'ASC')
       .limit(BATCH)
-      .getRawMany<{ id: string }>();
-    return rows.map((row) => row.id);
+      .getRawMany<{ id: string; attempts: number }>();
   }
 }

@@ -1,4 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { isDependencyOutage } from '@app/database';
 import { GeminiError } from '@app/gemini';
 import { GenerateReplyJobData, QueueName, REPLY_BACKOFF } from '@app/queue';
 import {
@@ -8,11 +9,14 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import { DelayedError, Job, Worker } from 'bullmq';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { retryDelayMs } from './backoff';
 import { CancellationRegistry } from './cancellation.registry';
 import { GenerationService } from './generation.service';
+
+/** How long a reply waits before another try when PostgreSQL or Redis was unreachable. */
+const DEPENDENCY_OUTAGE_RETRY_MS = 1000;
 
 /**
  * The BullMQ consumer of reply jobs. Built here rather than with @nestjs/bullmq's @Processor because its options
@@ -68,12 +72,29 @@ export class ReplyWorker implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async process(job: Job<GenerateReplyJobData>): Promise<string> {
     const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const result = await this.generation.generate(job.data.replyId, isLastAttempt);
+    const result = await this.generation
+      .generate(job.data.replyId, isLastAttempt)
+      .catch((error: unknown) => this.retryAfterOutage(job, error));
     this.logger.log(
       { replyId: job.data.replyId, requestId: job.data.requestId, attempt: job.attemptsMade + 1, result },
       'Reply job done',
     );
     return result;
+  }
+
+  /**
+   * PostgreSQL or Redis being down is not the reply's fault: the job is tried again later without spending one of
+   * its attempts, however long the outage lasts (BullMQ's retries would give up after a few backoffs). Any other
+   * error, Gemini's network errors included, is rethrown for BullMQ's retries, which spend attempts.
+   */
+  private async retryAfterOutage(job: Job<GenerateReplyJobData>, error: unknown): Promise<never> {
+    if (error instanceof GeminiError || !isDependencyOutage(error)) throw error;
+    this.logger.warn(
+      { replyId: job.data.replyId, err: error },
+      'A dependency is down; the reply will be retried',
+    );
+    await job.moveToDelayed(Date.now() + DEPENDENCY_OUTAGE_RETRY_MS, job.token);
+    throw new DelayedError();
   }
 
   /** A job that will not run again (attempts or stalls exhausted, or an unexpected error) must not leave its reply open. */
