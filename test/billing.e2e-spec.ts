@@ -358,6 +358,30 @@ describe('subscriptions with Stripe', () => {
     });
   });
 
+  describe('when Stripe cannot be reached', () => {
+    it('answers checkout with 503 and Retry-After, never 500, and leaves the user Basic', async () => {
+      const cut = await startStack(
+        {
+          STRIPE_API_KEY: stripe.apiKey,
+          STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+          STRIPE_PRO_PRICE_ID: 'price_pro',
+          STRIPE_API_BASE_URL: 'http://127.0.0.1:9',
+        },
+        { worker: false },
+      );
+      try {
+        const client = new ApiClient(cut.api.url, (await signIn(cut.api.url)).accessToken);
+        const checkout = await client.post('/subscribe/pro');
+        expect(checkout.status).toBe(503);
+        expect(checkout.headers.get('retry-after')).toBe('5');
+        expect(checkout.body).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+        expect((await client.get<{ tier: string }>('/subscription/status')).body.tier).toBe('basic');
+      } finally {
+        await cut.stop();
+      }
+    }, 30_000);
+  });
+
   describe('without Stripe configured', () => {
     it('still starts and answers billing endpoints with 503 BILLING_NOT_CONFIGURED', async () => {
       const bare = await startStack({}, { worker: false });

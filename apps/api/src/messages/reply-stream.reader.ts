@@ -35,6 +35,8 @@ export class ReplyStreamReader {
     }
     // Blocking reads need a connection of their own, with no command timeout shorter than the block.
     const connection = this.redis.duplicate({ commandTimeout: BLOCK_MS + 3000, enableOfflineQueue: true });
+    // A failure surfaces as the read's rejection below; the listener only keeps ioredis from reporting it unhandled.
+    connection.on('error', () => undefined);
     const abort = (): void => connection.disconnect();
     signal.addEventListener('abort', abort, { once: true });
     const key = this.keys.replyStream(reply.id);

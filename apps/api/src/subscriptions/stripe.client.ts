@@ -45,41 +45,47 @@ export class StripeClient {
   }
 
   async createCustomer(userId: string, mobile: string): Promise<string> {
-    const customer = await this.sdk().customers.create(
-      { phone: mobile, metadata: { userId } },
-      { idempotencyKey: `customer-${userId}` },
+    const customer = await this.request((stripe) =>
+      stripe.customers.create(
+        { phone: mobile, metadata: { userId } },
+        { idempotencyKey: `customer-${userId}` },
+      ),
     );
     return customer.id;
   }
 
   async createProCheckout(customerId: string, userId: string): Promise<{ id: string; url: string }> {
-    const session = await this.sdk().checkout.sessions.create(
-      {
-        mode: 'subscription',
-        customer: customerId,
-        client_reference_id: userId,
-        line_items: [{ price: this.config.stripe.proPriceId, quantity: 1 }],
-        metadata: { userId },
-        subscription_data: { metadata: { userId } },
-        success_url: this.config.stripe.successUrl,
-        cancel_url: this.config.stripe.cancelUrl,
-      },
-      { idempotencyKey: `checkout-${randomUUID()}` },
+    const session = await this.request((stripe) =>
+      stripe.checkout.sessions.create(
+        {
+          mode: 'subscription',
+          customer: customerId,
+          client_reference_id: userId,
+          line_items: [{ price: this.config.stripe.proPriceId, quantity: 1 }],
+          metadata: { userId },
+          subscription_data: { metadata: { userId } },
+          success_url: this.config.stripe.successUrl,
+          cancel_url: this.config.stripe.cancelUrl,
+        },
+        { idempotencyKey: `checkout-${randomUUID()}` },
+      ),
     );
     if (!session.url) throw new Error('Stripe returned a Checkout Session without a URL');
     return { id: session.id, url: session.url };
   }
 
   async createPortal(customerId: string): Promise<string> {
-    const session = await this.sdk().billingPortal.sessions.create(
-      { customer: customerId, return_url: this.config.stripe.portalReturnUrl },
-      { idempotencyKey: `portal-${randomUUID()}` },
+    const session = await this.request((stripe) =>
+      stripe.billingPortal.sessions.create(
+        { customer: customerId, return_url: this.config.stripe.portalReturnUrl },
+        { idempotencyKey: `portal-${randomUUID()}` },
+      ),
     );
     return session.url;
   }
 
   async retrieveSubscription(id: string): Promise<SubscriptionSnapshot> {
-    const subscription = await this.sdk().subscriptions.retrieve(id);
+    const subscription = await this.request((stripe) => stripe.subscriptions.retrieve(id));
     const item = subscription.items?.data?.[0];
     const periodEnd = (item as { current_period_end?: number } | undefined)?.current_period_end;
     return {
@@ -101,9 +107,23 @@ export class StripeClient {
     return this.stripe.webhooks.constructEvent(rawBody, signature, secret);
   }
 
-  private sdk(): Stripe {
+  /**
+   * Stripe unreachable, rate limiting us or failing on its side is an outage worth retrying (503, which also makes
+   * Stripe redeliver a webhook), not a bug of ours (500).
+   */
+  private async request<T>(send: (stripe: Stripe) => Promise<T>): Promise<T> {
     if (!this.stripe) throw notConfigured();
-    return this.stripe;
+    try {
+      return await send(this.stripe);
+    } catch (error) {
+      if (!isStripeOutage(error)) throw error;
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        ErrorCode.ServiceUnavailable,
+        'Stripe cannot be reached right now; retry shortly',
+        { headers: { 'Retry-After': '5' } },
+      );
+    }
   }
 }
 
@@ -112,5 +132,13 @@ export function notConfigured(): ProblemException {
     HttpStatus.SERVICE_UNAVAILABLE,
     ErrorCode.BillingNotConfigured,
     'Billing is not configured: set STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_PRO_PRICE_ID',
+  );
+}
+
+function isStripeOutage(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeRateLimitError ||
+    (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500)
   );
 }

@@ -1,7 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { redisOptions } from '@app/queue';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { ExecutionContext, Module } from '@nestjs/common';
+import { ExecutionContext, Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
@@ -20,28 +20,34 @@ const isHealthRoute = (context: ExecutionContext): boolean =>
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [
-          {
-            name: 'burst',
-            ttl: 60_000,
-            limit: config.limits.ratePerMinute,
-            skipIf: (context) =>
-              config.limits.ratePerMinute === 0 || isAuthRoute(context) || isHealthRoute(context),
-          },
-          {
-            name: 'auth',
-            ttl: 60_000,
-            limit: config.auth.rateLimitPerMinute,
-            skipIf: (context) => !isAuthRoute(context),
-          },
-        ],
-        storage: new ThrottlerStorageRedisService(config.redis.url, {
+      useFactory: (config: AppConfig) => {
+        const storage = new ThrottlerStorageRedisService(config.redis.url, {
           ...redisOptions('api'),
           keyPrefix: `${config.redis.prefix}:throttle:`,
           connectionName: 'api-throttle',
-        }),
-      }),
+        });
+        // Without a listener ioredis reports every failed reconnect as an unhandled error.
+        const logger = new Logger('Redis');
+        storage.redis.on('error', (error: Error) => logger.warn(`Redis (rate limits): ${error.message}`));
+        return {
+          throttlers: [
+            {
+              name: 'burst',
+              ttl: 60_000,
+              limit: config.limits.ratePerMinute,
+              skipIf: (context) =>
+                config.limits.ratePerMinute === 0 || isAuthRoute(context) || isHealthRoute(context),
+            },
+            {
+              name: 'auth',
+              ttl: 60_000,
+              limit: config.auth.rateLimitPerMinute,
+              skipIf: (context) => !isAuthRoute(context),
+            },
+          ],
+          storage,
+        };
+      },
     }),
   ],
   providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
