@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import Redis from 'ioredis';
+import { freePort } from '../../test/support/free-port';
+import { flushPrefix } from '../../test/support/redis';
 import { AppName, AppProcess, logFileFor } from './app-process';
 import { BenchDatabase, createDatabase } from './database';
 import { waitForOk } from './http';
@@ -36,30 +36,6 @@ export interface StackOptions {
   probe?: AppName[];
   /** Apps to run under --cpu-prof (BENCH_CPU_PROF=api,worker). */
   profile?: AppName[];
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-/** Deletes every key under the stack's prefix, so runs leave nothing behind in the shared Redis. */
-async function flushPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /**
@@ -150,7 +126,7 @@ export class BenchStack {
     // The worker first: it finishes its in-flight jobs while the api and the fake are still there.
     await this.stopApp('worker');
     await this.stopApp('api');
-    await flushPrefix(this.env.REDIS_PREFIX);
+    await flushPrefix(this.env.REDIS_PREFIX, REDIS_URL);
     await this.database.drop();
   }
 }
