@@ -60,6 +60,14 @@ describe('loadConfig', () => {
     expect(text).toContain('QUEUE_DASHBOARD_PASSWORD must be at least 16 characters');
   });
 
+  it('sizes the PostgreSQL pool from DATABASE_POOL_SIZE, 10 by default, and refuses 0', () => {
+    expect(loadConfig({ JWT_SECRET_KEY: SECRET }).databasePoolSize).toBe(10);
+    expect(loadConfig({ JWT_SECRET_KEY: SECRET, DATABASE_POOL_SIZE: '20' }).databasePoolSize).toBe(20);
+    expect(problemsOf({ JWT_SECRET_KEY: SECRET, DATABASE_POOL_SIZE: '0' }).join('\n')).toContain(
+      'DATABASE_POOL_SIZE',
+    );
+  });
+
   it('requires JWT_SECRET_KEY', () => {
     expect(problemsOf({}).join('\n')).toContain('JWT_SECRET_KEY');
   });
