@@ -2,7 +2,7 @@
  * A local stand-in for Gemini used by `npm run dev` when no Google key is configured: it speaks Gemini's REST
  * protocol on GEMINI_STAND_IN_PORT (default 8089) and streams a short reply to every prompt.
  */
-import { FakeGemini } from '../test/fakes/fake-gemini';
+import { FakeGemini } from '@app/stand-ins';
 
 const port = Number(process.env.GEMINI_STAND_IN_PORT ?? 8089);
 const apiKey = process.env.GEMINI_API_KEY || 'local-stand-in';

@@ -1,4 +1,4 @@
-import { FakeStripe } from './fakes/fake-stripe';
+import { FakeStripe } from '@app/stand-ins';
 import { spawnApi } from './support/api';
 import { signIn, SignedIn } from './support/auth';
 import { ApiClient } from './support/http';

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { FakeGemini } from '../../test/fakes/fake-gemini';
+import { FakeGemini } from '@app/stand-ins';
 import { HttpClient } from '../support/http';
 import { SelfUsage, watchSelf } from '../support/load';
 import { BENCH_RUNS, ResultRow, RunContext, Scenario, numberFromEnv, seconds } from '../support/scenario';

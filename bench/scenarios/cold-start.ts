@@ -1,4 +1,4 @@
-import { FakeGemini } from '../../test/fakes/fake-gemini';
+import { FakeGemini } from '@app/stand-ins';
 import { AppName } from '../support/app-process';
 import { sleep } from '../support/http';
 import { numberFromEnv, ResultRow, RunContext, Scenario } from '../support/scenario';

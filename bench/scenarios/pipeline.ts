@@ -1,4 +1,4 @@
-import { FakeGemini } from '../../test/fakes/fake-gemini';
+import { FakeGemini } from '@app/stand-ins';
 import { HttpClient, sleep } from '../support/http';
 import { closedLoad, LoadResult, pacedLoad, Send, SelfUsage, watchSelf } from '../support/load';
 import { BENCH_RUNS, numberFromEnv, ResultRow, RunContext, Scenario, seconds } from '../support/scenario';

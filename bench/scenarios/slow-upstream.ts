@@ -1,4 +1,4 @@
-import { FakeGemini } from '../../test/fakes/fake-gemini';
+import { FakeGemini } from '@app/stand-ins';
 import { EventLoopDelay } from '../support/app-process';
 import { HttpClient } from '../support/http';
 import { closedLoad, LoadResult, SelfUsage, watchSelf } from '../support/load';

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { FakeGemini } from '../../test/fakes/fake-gemini';
+import { FakeGemini } from '@app/stand-ins';
 import { HttpClient } from '../support/http';
 import { BENCH_RUNS, numberFromEnv, ResultRow, RunContext, Scenario } from '../support/scenario';
 import { BenchStack } from '../support/stack';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Agent, request as httpRequest } from 'node:http';
-import { FakeStripe } from '../fakes/fake-stripe';
+import { FakeStripe } from '@app/stand-ins';
 import { ApiClient } from '../support/http';
 import { Stack, startStack } from '../support/stack';
 import { SentBody } from '../support/types';

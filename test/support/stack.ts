@@ -1,6 +1,6 @@
 import { AppConfig } from '@app/config';
 import { INestApplicationContext } from '@nestjs/common';
-import { FakeGemini } from '../fakes/fake-gemini';
+import { FakeGemini } from '@app/stand-ins';
 import { RunningApi, startApi } from './api';
 import { testConfig } from './config';
 import { createTestDatabase, TestDatabase } from './database';

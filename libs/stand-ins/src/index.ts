@@ -1,0 +1,2 @@
+export * from './fake-gemini';
+export * from './fake-stripe';
