@@ -23,7 +23,7 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
     frameworkErrors: answerFrameworkError,
   });
