@@ -9,6 +9,7 @@ import { requestIdFor } from './common/request-id';
 import { answerFrameworkError, rejectUnacceptableJson } from './common/request-hygiene';
 import { createValidationPipe } from './common/validation.pipe';
 import { ApiMetrics } from './metrics/api-metrics';
+import { STRIPE_WEBHOOK_PATH } from './subscriptions/stripe-webhook.controller';
 import { setUpSwagger } from './swagger';
 
 export interface CreateApiOptions {
@@ -39,6 +40,10 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
     app.get(ApiMetrics).observeHttp(fastify);
   }
 
+  // Stripe events can be several hundred kB; every other route keeps BODY_LIMIT_BYTES.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === STRIPE_WEBHOOK_PATH) route.bodyLimit = config.stripe.webhookBodyLimitBytes;
+  });
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');
   rejectUnacceptableJson(fastify);

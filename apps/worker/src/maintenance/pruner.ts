@@ -77,10 +77,10 @@ export class Pruner implements OnApplicationBootstrap, OnApplicationShutdown {
   private async deleteInBatches(table: string, dead: string, cutoff: Date): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, deleted] = (await this.dataSource.query(
+      const [, deleted] = await this.dataSource.query<[unknown, number]>(
         `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${dead} LIMIT ${BATCH})`,
         [cutoff],
-      )) as [unknown, number];
+      );
       total += deleted;
       if (deleted < BATCH) return total;
     }
