@@ -6,7 +6,13 @@ import { Logger } from 'nestjs-pino';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './api.module';
 import { requestIdFor } from './common/request-id';
-import { answerFrameworkError, rejectUnacceptableJson } from './common/request-hygiene';
+import {
+  answerClientError,
+  answerFrameworkError,
+  answerUnsupportedMethods,
+  rejectUnacceptableJson,
+  rejectUnsupportedBodies,
+} from './common/request-hygiene';
 import { createValidationPipe } from './common/validation.pipe';
 import { ApiMetrics } from './metrics/api-metrics';
 import { STRIPE_WEBHOOK_PATH } from './subscriptions/stripe-webhook.controller';
@@ -27,6 +33,7 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     rawBody: true,
@@ -46,7 +53,9 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
   });
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');
+  rejectUnsupportedBodies(fastify);
   rejectUnacceptableJson(fastify);
+  answerUnsupportedMethods(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
