@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { RedisKeys } from '@app/queue';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ErrorCode, ProblemException } from '../common/problem';
 import { REDIS } from '../redis/redis.module';
@@ -16,10 +16,13 @@ return count
 /**
  * Failed authentication is not free: each wrong bearer token, metrics token or dashboard password counts against
  * the client's address (as TRUST_PROXY resolves it), and an address past AUTH_FAILURE_LIMIT_PER_MINUTE is refused
- * with 429 until its minute is over, whatever it presents.
+ * with 429 until its minute is over, whatever it presents. It fails open: with Redis down, authenticated reads that
+ * PostgreSQL can serve keep working, and the credentials themselves are still checked.
  */
 @Injectable()
 export class AuthFailureThrottle {
+  private readonly logger = new Logger(AuthFailureThrottle.name);
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -29,9 +32,14 @@ export class AuthFailureThrottle {
   /** Seconds until the address may authenticate again; 0 when it may now. */
   async blockedFor(ip: string): Promise<number> {
     const key = this.keys.authFailures(ip);
-    const count = Number((await this.redis.get(key)) ?? 0);
-    if (count < this.config.auth.failureLimitPerMinute) return 0;
-    return Math.max(1, await this.redis.ttl(key));
+    try {
+      const count = Number((await this.redis.get(key)) ?? 0);
+      if (count < this.config.auth.failureLimitPerMinute) return 0;
+      return Math.max(1, await this.redis.ttl(key));
+    } catch (error) {
+      this.logger.warn(`Failed-auth limit not checked, Redis failed: ${(error as Error).message}`);
+      return 0;
+    }
   }
 
   async assertNotBlocked(ip: string): Promise<void> {
@@ -40,7 +48,11 @@ export class AuthFailureThrottle {
   }
 
   async record(ip: string): Promise<void> {
-    await this.redis.eval(COUNT_FAILURE, 1, this.keys.authFailures(ip), WINDOW_SECONDS);
+    try {
+      await this.redis.eval(COUNT_FAILURE, 1, this.keys.authFailures(ip), WINDOW_SECONDS);
+    } catch (error) {
+      this.logger.warn(`Failed authentication not counted, Redis failed: ${(error as Error).message}`);
+    }
   }
 }
 
