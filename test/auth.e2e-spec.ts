@@ -1,3 +1,4 @@
+import argon2 from 'argon2';
 import { createHmac } from 'node:crypto';
 import { TEST_JWT_SECRET } from './support/config';
 import { postJson, signIn, uniqueMobile } from './support/auth';
@@ -36,43 +37,59 @@ describe('authentication', () => {
     return response.body.otp;
   };
   const waitCooldown = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1100));
+  const registerWithPassword = async (mobile: string, password: string): Promise<TokenBody> => {
+    const otp = (await api.post<{ otp: string }>('/auth/signup', { mobile })).body.otp;
+    const verified = await api.post<TokenBody>('/auth/verify-otp', { mobile, otp, password });
+    expect(verified.status).toBe(200);
+    return verified.body;
+  };
 
   describe('signup and OTP login', () => {
-    it('signs up, logs in with an OTP and reads the profile', async () => {
+    it('signs up with a code, sets the account up when the code is verified, and reads the profile', async () => {
       const mobile = uniqueMobile();
-      const signup = await api.post('/auth/signup', { mobile, name: 'Ada', email: 'ada@example.com' });
-      expect(signup.status).toBe(201);
-      expect(signup.body).toMatchObject({ mobile, name: 'Ada', tier: 'basic', hasPassword: false });
+      const signup = await api.post<{ otp: string }>('/auth/signup', { mobile });
+      expect(signup.status).toBe(200);
+      expect(Object.keys(signup.body).sort()).toEqual(['expiresAt', 'expiresIn', 'mobile', 'otp']);
 
-      const otp = await sendOtp(mobile);
-      expect(otp).toMatch(/^\d{6}$/);
-      const verified = await api.post<TokenBody>('/auth/verify-otp', { mobile, otp });
+      const verified = await api.post<TokenBody & { account: string }>('/auth/verify-otp', {
+        mobile,
+        otp: signup.body.otp,
+        name: 'Ada',
+        email: 'ada@example.com',
+      });
       expect(verified.status).toBe(200);
-      expect(verified.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { mobile } });
+      expect(verified.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, account: 'created' });
 
       const me = await api.as(verified.body.accessToken).get('/user/me');
       expect(me.status).toBe(200);
-      expect(me.body).toMatchObject({ id: signup.body.id, mobile, name: 'Ada', tier: 'basic' });
+      expect(me.body).toMatchObject({ mobile, name: 'Ada', email: 'ada@example.com', tier: 'basic' });
       expect(JSON.stringify(me.body)).not.toMatch(/hash|password_|tokenVersion/i);
     });
 
     it('normalises mobile numbers to E.164', async () => {
       const response = await api.post('/auth/signup', { mobile: '+91 98 7654 3210' });
-      expect([201, 409]).toContain(response.status);
-      if (response.status === 201) expect(response.body.mobile).toBe('+919876543210');
+      expect([200, 429]).toContain(response.status);
+      if (response.status === 200) expect(response.body.mobile).toBe('+919876543210');
     });
 
-    it('rejects an already registered number with 409', async () => {
-      const mobile = uniqueMobile();
-      await api.post('/auth/signup', { mobile });
-      const again = await api.post('/auth/signup', { mobile });
-      expect(again.status).toBe(409);
-      expect(again.body).toMatchObject({ code: 'MOBILE_ALREADY_REGISTERED' });
+    it('answers signup alike for registered and unregistered numbers, with no tokens and no account', async () => {
+      const registered = (await signIn(stack.api.url)).mobile;
+      await waitCooldown();
+      const unregistered = uniqueMobile();
+      const known = await api.post('/auth/signup', { mobile: registered });
+      const unknown = await api.post('/auth/signup', { mobile: unregistered });
+      expect(known.status).toBe(200);
+      expect(unknown.status).toBe(200);
+      expect(Object.keys(known.body).sort()).toEqual(Object.keys(unknown.body).sort());
+      expect(JSON.stringify(known.body)).not.toMatch(/token/i);
+      const rows = await stack.database.query('SELECT 1 FROM users WHERE mobile = $1', [unregistered]);
+      expect(rows).toHaveLength(0);
     });
 
     it('rejects invalid numbers, unknown properties and short passwords with per-field errors', async () => {
-      const bad = await api.post<{ code: string; errors: { field: string }[] }>('/auth/signup', {
+      const bad = await api.post<{ code: string; errors: { field: string }[] }>('/auth/verify-otp', {
         mobile: '12345',
+        otp: '123456',
         tier: 'pro',
         password: 'short',
       });
@@ -81,6 +98,17 @@ describe('authentication', () => {
       const fields = bad.body.errors.map((error) => error.field);
       expect(fields).toEqual(expect.arrayContaining(['mobile', 'tier', 'password']));
     });
+
+    it.each(['+1415555012', '+999999999999999'])(
+      'accepts only numbers libphonenumber calls valid, not merely possible: %s',
+      async (mobile) => {
+        for (const path of ['/auth/signup', '/auth/send-otp', '/auth/login']) {
+          const response = await api.post(path, { mobile, password: 'whatever you like' });
+          expect(response.status).toBe(400);
+          expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+        }
+      },
+    );
 
     it('answers a non-JSON body with 415', async () => {
       const response = await fetch(`${stack.api.url}/auth/send-otp`, {
@@ -100,14 +128,88 @@ describe('authentication', () => {
     });
 
     it('answers send-otp and forgot-password alike whether or not the number is registered', async () => {
-      const registered = uniqueMobile();
-      await api.post('/auth/signup', { mobile: registered });
+      const registered = (await signIn(stack.api.url)).mobile;
+      await waitCooldown();
       for (const path of ['/auth/send-otp', '/auth/forgot-password']) {
         const known = await api.post(path, { mobile: registered });
         const unknown = await api.post(path, { mobile: uniqueMobile() });
         expect(known.status).toBe(unknown.status);
         expect(Object.keys(known.body).sort()).toEqual(Object.keys(unknown.body).sort());
       }
+    });
+  });
+
+  describe('account ownership: a number owns an account only once proven by a code', () => {
+    /** An account as the old signup left it: registered by anyone, with a password and a session, never proven. */
+    const preRegistered = async (mobile: string, password: string): Promise<{ sessionToken: string }> => {
+      const [user] = await stack.database.query<{ id: string }>(
+        `INSERT INTO users (mobile, name, password_hash) VALUES ($1, 'Mallory', $2) RETURNING id`,
+        [mobile, await argon2.hash(password, { type: argon2.argon2id })],
+      );
+      const [session] = await stack.database.query<{ id: string }>(
+        `INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + interval '1 day') RETURNING id`,
+        [user.id],
+      );
+      const now = Math.floor(Date.now() / 1000);
+      const sessionToken = forgeJwt(
+        { alg: 'HS256', typ: 'JWT' },
+        {
+          sub: user.id,
+          sid: session.id,
+          typ: 'access',
+          iss: 'gemini-chat-backend',
+          aud: 'gemini-chat-api',
+          iat: now,
+          exp: now + 600,
+        },
+      );
+      return { sessionToken };
+    };
+
+    it('gives nothing to whoever pre-registered a number: no password login, no session', async () => {
+      const mobile = uniqueMobile();
+      const { sessionToken } = await preRegistered(mobile, 'attacker password');
+      const login = await api.post('/auth/login', { mobile, password: 'attacker password' });
+      expect(login.status).toBe(401);
+      expect(login.body).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+      expect((await api.as(sessionToken).get('/user/me')).status).toBe(401);
+    });
+
+    it("lets the owner's first code claim the account: the earlier password, name and sessions are gone", async () => {
+      const mobile = uniqueMobile();
+      await preRegistered(mobile, 'attacker password');
+      const claimed = await api.post<TokenBody & { account: string }>('/auth/verify-otp', {
+        mobile,
+        otp: await sendOtp(mobile),
+        password: 'owner password 1',
+      });
+      expect(claimed.status).toBe(200);
+      expect(claimed.body.account).toBe('claimed');
+      expect(claimed.body.user).toMatchObject({ mobile, hasPassword: true, name: null });
+
+      expect((await api.post('/auth/login', { mobile, password: 'attacker password' })).status).toBe(401);
+      expect((await api.post('/auth/login', { mobile, password: 'owner password 1' })).status).toBe(200);
+      const sessions = await stack.database.query<{ revoked_reason: string | null }>(
+        `SELECT revoked_reason FROM sessions JOIN users ON users.id = sessions.user_id
+          WHERE users.mobile = $1 ORDER BY sessions.created_at LIMIT 1`,
+        [mobile],
+      );
+      expect(sessions[0].revoked_reason).toBe('number_proven');
+    });
+
+    it('ignores the name and password sent with a code for an account already proven', async () => {
+      const first = await signIn(stack.api.url);
+      await waitCooldown();
+      const again = await api.post<TokenBody & { account: string }>('/auth/verify-otp', {
+        mobile: first.mobile,
+        otp: await sendOtp(first.mobile),
+        name: 'Someone else',
+        password: 'a password nobody asked for',
+      });
+      expect(again.status).toBe(200);
+      expect(again.body.account).toBe('existing');
+      expect(again.body.user).toMatchObject({ name: null, hasPassword: false });
+      expect((await api.as(first.accessToken).get('/user/me')).status).toBe(200);
     });
   });
 
@@ -204,9 +306,9 @@ describe('authentication', () => {
   });
 
   describe('passwords', () => {
-    it('logs in with a password set at signup, stored as argon2id', async () => {
+    it('logs in with a password set when the signup code was verified, stored as argon2id', async () => {
       const mobile = uniqueMobile();
-      await api.post('/auth/signup', { mobile, password: 'correct horse battery' });
+      await registerWithPassword(mobile, 'correct horse battery');
       const [row] = await stack.database.query<{ password_hash: string }>(
         'SELECT password_hash FROM users WHERE mobile = $1',
         [mobile],
@@ -217,9 +319,8 @@ describe('authentication', () => {
 
     it('answers a wrong password, an unknown number and a passwordless account with the same 401', async () => {
       const withPassword = uniqueMobile();
-      await api.post('/auth/signup', { mobile: withPassword, password: 'correct horse battery' });
-      const passwordless = uniqueMobile();
-      await api.post('/auth/signup', { mobile: passwordless });
+      await registerWithPassword(withPassword, 'correct horse battery');
+      const passwordless = (await signIn(stack.api.url)).mobile;
       const answers = await Promise.all([
         api.post('/auth/login', { mobile: withPassword, password: 'wrong password!' }),
         api.post('/auth/login', { mobile: uniqueMobile(), password: 'whatever you like' }),
@@ -232,6 +333,29 @@ describe('authentication', () => {
           detail: 'Mobile number or password is wrong',
         });
       }
+    });
+
+    it('delays password guesses per account after 5 wrong ones, whatever address they come from', async () => {
+      const mobile = uniqueMobile();
+      await registerWithPassword(mobile, 'correct horse battery');
+      const guess = (index: number) =>
+        api.post(
+          '/auth/login',
+          { mobile, password: `wrong guess ${index}` },
+          { 'x-forwarded-for': `203.0.113.${index}` },
+        );
+      const statuses: number[] = [];
+      for (let index = 0; index < 8; index++) statuses.push((await guess(index)).status);
+      expect(statuses.slice(0, 6)).toEqual([401, 401, 401, 401, 401, 401]);
+      const refused = await guess(99);
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({ code: 'TOO_MANY_PASSWORD_ATTEMPTS' });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Even the right password waits its turn, but a code still logs the owner in.
+      expect((await api.post('/auth/login', { mobile, password: 'correct horse battery' })).status).toBe(429);
+      await waitCooldown();
+      const otp = await sendOtp(mobile);
+      expect((await api.post('/auth/verify-otp', { mobile, otp })).status).toBe(200);
     });
 
     it('resets a password with a reset code and ends every session', async () => {
@@ -368,6 +492,24 @@ describe('authentication', () => {
           },
         ],
         ['a token of another type', () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims({ typ: 'refresh' }))],
+        ['a token without exp', () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims({ exp: undefined }))],
+        ['a token without iat', () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims({ iat: undefined }))],
+        [
+          'a token living longer than the api issues',
+          () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims({ exp: now() + 901 })),
+        ],
+        [
+          'a token issued in the future',
+          () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims({ iat: now() + 3600, exp: now() + 3900 })),
+        ],
+        [
+          'a token whose sid is not a UUID',
+          () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims({ sid: 'x' })),
+        ],
+        [
+          'a token whose sub is not a UUID',
+          () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims({ sub: '1' })),
+        ],
         [
           'a token for another audience',
           () => forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims({ aud: 'someone-else' })),

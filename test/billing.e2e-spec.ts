@@ -1,6 +1,6 @@
 import { FakeStripe } from '@app/stand-ins';
 import { spawnApi } from './support/api';
-import { signIn, SignedIn } from './support/auth';
+import { postJson, signIn, SignedIn } from './support/auth';
 import { ApiClient } from './support/http';
 import { Stack, startStack } from './support/stack';
 
@@ -197,6 +197,75 @@ describe('subscriptions with Stripe', () => {
           stale.eventId,
         ]),
       ).toHaveLength(0);
+    });
+
+    it.each([
+      ['null', 'null'],
+      ['an empty object', '{}'],
+      ['an array', '[]'],
+      [
+        'an event without created',
+        JSON.stringify({ id: 'evt_no_created', object: 'event', type: 'invoice.paid', data: { object: {} } }),
+      ],
+      [
+        'an event id of 300 characters',
+        JSON.stringify({
+          id: `evt_${'x'.repeat(296)}`,
+          type: 'invoice.paid',
+          created: 1,
+          data: { object: {} },
+        }),
+      ],
+      [
+        'an event without data.object',
+        JSON.stringify({ id: 'evt_no_object', type: 'invoice.paid', created: 1, data: null }),
+      ],
+      [
+        'a created date PostgreSQL cannot store',
+        JSON.stringify({ id: 'evt_far_future', type: 'invoice.paid', created: 1e15, data: { object: {} } }),
+      ],
+    ])(
+      'rejects a signed body that is not a proper event (%s) with 400 and stores nothing',
+      async (_name, payload) => {
+        const before = await stack.database.query('SELECT id FROM stripe_events');
+        const response = await deliver(payload, stripe.sign(payload));
+        expect(response.status).toBe(400);
+        expect(await response.json()).toMatchObject({ code: 'INVALID_WEBHOOK_EVENT' });
+        expect(await stack.database.query('SELECT id FROM stripe_events')).toHaveLength(before.length);
+      },
+    );
+
+    it.each([
+      ['customer.subscription.updated', { id: 'sub_unknown_to_stripe', object: 'subscription' }],
+      [
+        'invoice.paid',
+        { object: 'invoice', parent: { subscription_details: { subscription: 'sub_unknown_to_stripe_2' } } },
+      ],
+      ['customer.subscription.updated', { id: '../../v1/customers', object: 'subscription' }],
+      [
+        'checkout.session.completed',
+        { mode: 'subscription', subscription: 'sub_unknown_3', client_reference_id: 'not-a-uuid' },
+      ],
+    ])('acknowledges a genuine %s that cannot apply, recording why', async (type, object) => {
+      const event = stripe.signedEvent(type, object);
+      const response = await deliver(event.payload, event.signature);
+      expect(response.status).toBe(200);
+      const [row] = await stack.database.query<{ ignored_reason: string | null }>(
+        'SELECT ignored_reason FROM stripe_events WHERE id = $1',
+        [event.eventId],
+      );
+      expect(row.ignored_reason).toMatch(/Stripe does not know subscription/);
+    });
+
+    it('accepts a genuine event larger than BODY_LIMIT_BYTES, up to STRIPE_WEBHOOK_BODY_LIMIT_BYTES', async () => {
+      const event = stripe.signedEvent('customer.updated', {
+        object: 'customer',
+        metadata: { padding: 'x'.repeat(70_000) },
+      });
+      const response = await deliver(event.payload, event.signature);
+      expect(response.status).toBe(200);
+      const tooLarge = await postJson(`${stack.api.url}/chatroom`, { title: 'x'.repeat(70_000) });
+      expect(tooLarge.status).toBe(413);
     });
 
     it('applies an event delivered 5 times (also concurrently) once', async () => {

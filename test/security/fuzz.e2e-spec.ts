@@ -5,7 +5,7 @@ import { ApiClient } from '../support/http';
 import { Stack, startStack } from '../support/stack';
 import { SentBody } from '../support/types';
 import { PasswordAccount, registerWithPassword } from './support/accounts';
-import { bodyText, RequestSpec, requestFor } from './support/fuzz-requests';
+import { bodyText, RequestSpec, requestFor, STRIPE_WEBHOOK_PATH } from './support/fuzz-requests';
 import { fetchOpenApiDocument, listOperations, OpenApiDocument, Operation } from './support/openapi';
 import { forgeFrom } from './support/tokens';
 
@@ -107,6 +107,10 @@ describe('fuzzing every documented operation', () => {
     if (spec.auth.kind === 'header') headers.authorization = spec.auth.value;
     const body = bodyText(document, operation, spec.body);
     if (body !== undefined && spec.contentType !== null) headers['content-type'] = spec.contentType;
+    // For the webhook, the genuine credential is Stripe's signature: signed bodies reach event handling.
+    if (operation.path === STRIPE_WEBHOOK_PATH && spec.auth.kind === 'genuine' && body !== undefined) {
+      headers['stripe-signature'] = stripe.sign(body);
+    }
     // Without a length Node sends the body chunked; when the api answers before reading it (a bad URL), the rest of
     // the chunked body reaches its parser as a second request, and the client sees data after `Connection: close`.
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));

@@ -13,6 +13,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     JWT_SECRET_KEY: TEST_JWT_SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000',
     WORKER_HEALTH_PORT: '0',
     ...overrides,
   });

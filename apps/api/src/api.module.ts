@@ -11,6 +11,7 @@ import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { AuthFailureModule } from './throttling/auth-failure.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { UsersModule } from './users/users.module';
 
@@ -25,6 +26,7 @@ export class ApiModule {
         MetricsModule,
         DatabaseModule.forRoot(),
         RedisModule,
+        AuthFailureModule,
         HealthModule,
         AuthModule,
         ThrottlingModule,

@@ -6,9 +6,16 @@ import { Logger } from 'nestjs-pino';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './api.module';
 import { requestIdFor } from './common/request-id';
-import { answerFrameworkError, rejectUnacceptableJson } from './common/request-hygiene';
+import {
+  answerClientError,
+  answerFrameworkError,
+  answerUnsupportedMethods,
+  rejectUnacceptableJson,
+  rejectUnsupportedBodies,
+} from './common/request-hygiene';
 import { createValidationPipe } from './common/validation.pipe';
 import { ApiMetrics } from './metrics/api-metrics';
+import { STRIPE_WEBHOOK_PATH } from './subscriptions/stripe-webhook.controller';
 import { setUpSwagger } from './swagger';
 
 export interface CreateApiOptions {
@@ -23,9 +30,10 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     rawBody: true,
@@ -39,9 +47,15 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
     app.get(ApiMetrics).observeHttp(fastify);
   }
 
+  // Stripe events can be several hundred kB; every other route keeps BODY_LIMIT_BYTES.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === STRIPE_WEBHOOK_PATH) route.bodyLimit = config.stripe.webhookBodyLimitBytes;
+  });
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');
+  rejectUnsupportedBodies(fastify);
   rejectUnacceptableJson(fastify);
+  answerUnsupportedMethods(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

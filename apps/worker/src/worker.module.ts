@@ -10,6 +10,7 @@ import { Reconciler } from './generation/reconciler';
 import { ReplyStreamWriter } from './generation/reply-stream.writer';
 import { ReplyWorker } from './generation/reply.worker';
 import { WorkerHttpServer } from './http/worker-http.server';
+import { Pruner } from './maintenance/pruner';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { redisProviders, WorkerRedisShutdown } from './redis.providers';
 
@@ -40,6 +41,7 @@ export class WorkerModule {
         GenerationService,
         ReplyWorker,
         Reconciler,
+        Pruner,
         WorkerHttpServer,
       ],
     };

@@ -45,6 +45,24 @@ describe('loadConfig', () => {
     expect(text).toContain('BASIC_DAILY_LIMIT');
   });
 
+  it('trusts no proxy by default, and a hop count or proxy addresses when given', () => {
+    expect(loadConfig({ JWT_SECRET_KEY: SECRET }).trustProxy).toBe(false);
+    expect(loadConfig({ JWT_SECRET_KEY: SECRET, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ JWT_SECRET_KEY: SECRET, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+  });
+
+  it('refuses TRUST_PROXY=true and entries that are not addresses, saying why', () => {
+    expect(problemsOf({ JWT_SECRET_KEY: SECRET, TRUST_PROXY: 'true' }).join('\n')).toContain(
+      'TRUST_PROXY=true would trust X-Forwarded-For from any client',
+    );
+    expect(problemsOf({ JWT_SECRET_KEY: SECRET, TRUST_PROXY: 'proxy.local' }).join('\n')).toContain(
+      'not an address: proxy.local',
+    );
+  });
+
   it('leaves metrics and the queue dashboard off unless their credentials are set', () => {
     const config = loadConfig({ JWT_SECRET_KEY: SECRET });
     expect(config.observability).toEqual({ queueDashboard: { username: 'admin' } });

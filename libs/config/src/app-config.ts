@@ -1,4 +1,5 @@
 import { plainToInstance } from 'class-transformer';
+import { isIP } from 'node:net';
 import { validateSync, ValidationError } from 'class-validator';
 import { Environment } from './environment';
 
@@ -15,6 +16,8 @@ export interface AppConfig {
   port: number;
   bodyLimitBytes: number;
   corsOrigins: string[];
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses; never `true` (see parseTrustProxy). */
+  trustProxy: false | number | string[];
   databaseUrl: string;
   databasePoolSize: number;
   redis: { url: string; prefix: string };
@@ -28,6 +31,9 @@ export interface AppConfig {
     otpHourlyLimit: number;
     otpIpHourlyLimit: number;
     rateLimitPerMinute: number;
+    failureLimitPerMinute: number;
+    passwordFailuresBeforeDelay: number;
+    passwordMaxDelaySeconds: number;
   };
   gemini: {
     apiKey?: string;
@@ -45,6 +51,8 @@ export interface AppConfig {
     healthPort: number;
     lockDurationMs: number;
     reconcileIntervalSeconds: number;
+    pruneIntervalSeconds: number;
+    pruneRetentionDays: number;
   };
   chat: {
     chatroomCacheTtlSeconds: number;
@@ -62,6 +70,7 @@ export interface AppConfig {
     cancelUrl: string;
     portalReturnUrl: string;
     pastDueGraceDays: number;
+    webhookBodyLimitBytes: number;
   };
   observability: {
     /** Bearer token Prometheus must present to read `/metrics`; without one, `/metrics` is off (404). */
@@ -79,8 +88,39 @@ function describe(errors: ValidationError[]): string[] {
   );
 }
 
+const IPV4_OR_V6_CIDR = /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/;
+
+/**
+ * TRUST_PROXY as Fastify's trustProxy option. `true` is refused: it trusts X-Forwarded-For from anyone, so a client
+ * could pick the address every per-IP limit counts.
+ */
+export function parseTrustProxy(value: string | undefined): {
+  trustProxy?: AppConfig['trustProxy'];
+  problem?: string;
+} {
+  const trimmed = value?.trim().toLowerCase();
+  if (!trimmed || trimmed === 'false' || trimmed === '0') return { trustProxy: false };
+  if (trimmed === 'true') {
+    return {
+      problem:
+        'TRUST_PROXY=true would trust X-Forwarded-For from any client, which could then dodge every per-IP limit; give the number of proxies in front of the api (e.g. 1) or their addresses (e.g. 10.0.0.0/8,127.0.0.1)',
+    };
+  }
+  if (/^\d+$/.test(trimmed)) return { trustProxy: Number(trimmed) };
+  const entries = trimmed.split(',').map((entry) => entry.trim());
+  const invalid = entries.filter((entry) => !IPV4_OR_V6_CIDR.test(entry) || isIP(entry.split('/')[0]) === 0);
+  if (invalid.length > 0) {
+    return {
+      problem: `TRUST_PROXY must be false, a hop count or a comma-separated list of IP addresses/CIDRs; not an address: ${invalid.join(', ')}`,
+    };
+  }
+  return { trustProxy: entries };
+}
+
 function crossFieldProblems(env: Environment, source: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
+  const { problem: trustProxyProblem } = parseTrustProxy(env.TRUST_PROXY);
+  if (trustProxyProblem) problems.push(trustProxyProblem);
   if (env.NODE_ENV === 'production' && env.OTP_IN_RESPONSE && source.OTP_IN_RESPONSE === undefined) {
     problems.push(
       'OTP_IN_RESPONSE: OTPs are returned in API responses (mocked delivery); in production set OTP_IN_RESPONSE=true explicitly to accept that, or false',
@@ -109,6 +149,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY).trustProxy ?? false,
     corsOrigins: (env.CORS_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim())
@@ -126,6 +167,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       otpHourlyLimit: env.OTP_HOURLY_LIMIT,
       otpIpHourlyLimit: env.OTP_IP_HOURLY_LIMIT,
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+      failureLimitPerMinute: env.AUTH_FAILURE_LIMIT_PER_MINUTE,
+      passwordFailuresBeforeDelay: env.PASSWORD_FAILURES_BEFORE_DELAY,
+      passwordMaxDelaySeconds: env.PASSWORD_MAX_DELAY_SECONDS,
     },
     gemini: {
       apiKey: env.GEMINI_API_KEY,
@@ -143,6 +187,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       healthPort: env.WORKER_HEALTH_PORT,
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,
       reconcileIntervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
+      pruneIntervalSeconds: env.PRUNE_INTERVAL_SECONDS,
+      pruneRetentionDays: env.PRUNE_RETENTION_DAYS,
     },
     chat: {
       chatroomCacheTtlSeconds: env.CHATROOM_CACHE_TTL_SECONDS,
@@ -164,6 +210,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       cancelUrl: env.STRIPE_CANCEL_URL,
       portalReturnUrl: env.STRIPE_PORTAL_RETURN_URL,
       pastDueGraceDays: env.PAST_DUE_GRACE_DAYS,
+      webhookBodyLimitBytes: env.STRIPE_WEBHOOK_BODY_LIMIT_BYTES,
     },
     observability: {
       metricsToken: env.METRICS_TOKEN,

@@ -113,6 +113,18 @@ export class Environment {
   @IsString()
   CORS_ORIGINS?: string;
 
+  /** Parsed and checked by parseTrustProxy: off, a hop count, or addresses/CIDRs of the proxies. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  STRIPE_WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
@@ -190,6 +202,18 @@ export class Environment {
   @IsInt()
   @Min(1)
   @Max(86400)
+  PRUNE_INTERVAL_SECONDS = 3600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  PRUNE_RETENTION_DAYS = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   CHATROOM_CACHE_TTL_SECONDS = 600;
 
   @Transform(toInt)
@@ -227,6 +251,24 @@ export class Environment {
   @Min(1)
   @Max(1000)
   AUTH_RATE_LIMIT_PER_MINUTE = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  AUTH_FAILURE_LIMIT_PER_MINUTE = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  PASSWORD_FAILURES_BEFORE_DELAY = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  PASSWORD_MAX_DELAY_SECONDS = 900;
 
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -26,4 +26,24 @@ export class RedisKeys {
   otpHourly(scope: 'mobile' | 'ip', value: string): string {
     return `${this.prefix}:otp-hourly:${scope}:${value}`;
   }
+
+  /** Failed authentications (bearer tokens, operator credentials) from one client address in the current minute. */
+  authFailures(ip: string): string {
+    return `${this.prefix}:auth-failures:${ip}`;
+  }
+
+  /** Consecutive wrong passwords for one account, keyed by its E.164 number whether or not it is registered. */
+  passwordFailures(mobile: string): string {
+    return `${this.prefix}:password-failures:${mobile}`;
+  }
+
+  /** Present while password logins to the number must wait; its TTL is the wait. */
+  passwordDelay(mobile: string): string {
+    return `${this.prefix}:password-delay:${mobile}`;
+  }
+
+  /** Held by the one worker pruning expired rows. */
+  pruneLock(): string {
+    return `${this.prefix}:prune-lock`;
+  }
 }

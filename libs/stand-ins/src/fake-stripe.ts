@@ -83,6 +83,11 @@ export class FakeStripe {
     return { payload, signature, eventId };
   }
 
+  /** Any bytes, signed as Stripe signs a delivery: for payloads that are not well-formed events. */
+  sign(payload: string): string {
+    return this.signer.webhooks.generateTestHeaderString({ payload, secret: this.webhookSecret });
+  }
+
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);

@@ -8,15 +8,19 @@ export interface PasswordAccount {
   login(): Promise<string>;
 }
 
-/** Registers a number with a password, so tests can open sessions for one user at will. */
+/** Registers a number (signup, then the code) with a password, so tests can open sessions for one user at will. */
 export async function registerWithPassword(apiUrl: string): Promise<PasswordAccount> {
   const mobile = uniqueMobile();
   const password = `pw-${mobile}-long-enough`;
-  const signup = await postJson(`${apiUrl}/auth/signup`, { mobile, password });
-  if (signup.status !== 201) throw new Error(`signup answered ${signup.status}: ${await signup.text()}`);
-  const { id } = (await signup.json()) as { id: string };
+  const signup = await postJson(`${apiUrl}/auth/signup`, { mobile });
+  if (signup.status !== 200) throw new Error(`signup answered ${signup.status}: ${await signup.text()}`);
+  const { otp } = (await signup.json()) as { otp: string };
+  const verified = await postJson(`${apiUrl}/auth/verify-otp`, { mobile, otp, password });
+  if (verified.status !== 200)
+    throw new Error(`verify-otp answered ${verified.status}: ${await verified.text()}`);
+  const { user } = (await verified.json()) as { user: { id: string } };
   return {
-    userId: id,
+    userId: user.id,
     mobile,
     password,
     login: async () => {

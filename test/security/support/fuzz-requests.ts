@@ -53,6 +53,12 @@ const nastyString = fc.oneof(
     '../../etc/passwd',
   ),
   fc.integer({ min: 7_990, max: 8_010 }).map((length) => 'x'.repeat(length)),
+  // Around every length limit (100, 200, 254 code points), in characters validators and PostgreSQL count apart:
+  // a heart with its variation selector, a letter with one, a family emoji (one grapheme, five code points).
+  fc
+    .tuple(fc.constantFrom('❤️', 'a\uFE0F', '👩‍👩‍👧', '😀', 'é'), fc.integer({ min: 20, max: 260 }))
+    .map(([grapheme, times]) => grapheme.repeat(times)),
+  fc.string({ unit: 'grapheme', minLength: 90, maxLength: 260 }),
   fc.integer({ min: 1, max: 3 }).map((times) => '\u{1F600}'.repeat(4_000 * times)),
 );
 
@@ -107,7 +113,71 @@ const invalidJsonText = fc.oneof(
   fc.integer({ min: 64 * 1024, max: 70 * 1024 }).map((length) => `{"title":"${'y'.repeat(length)}"}`),
 );
 
+/** Stripe-shaped objects an event may carry, with any field replaced by something odd. */
+const stripeObjectLike = fc.record(
+  {
+    id: fc.oneof(fc.constantFrom('sub_unknown_to_stripe', 'cs_fuzz'), weirdValue),
+    object: fc.constantFrom('subscription', 'invoice', 'checkout.session'),
+    mode: fc.oneof(fc.constant('subscription'), weirdValue),
+    subscription: fc.oneof(fc.constant('sub_unknown_to_stripe'), weirdValue),
+    customer: weirdValue,
+    client_reference_id: weirdValue,
+    metadata: fc.oneof(fc.record({ userId: weirdValue }), weirdValue),
+    parent: fc.oneof(
+      fc.record({ subscription_details: fc.record({ subscription: weirdValue }) }),
+      weirdValue,
+    ),
+  },
+  { requiredKeys: [] },
+);
+
+/** Webhook bodies the suite signs as Stripe would: genuine in origin, malformed or inapplicable in content. */
+const stripeEventLike: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(null, {}, [], 'evt', 0) },
+  {
+    weight: 6,
+    arbitrary: fc.record(
+      {
+        id: fc.oneof(
+          fc.uuid().map((uuid) => `evt_${uuid.replace(/-/g, '')}`),
+          fc.integer({ min: 250, max: 320 }).map((length) => `evt_${'e'.repeat(length)}`),
+          weirdValue,
+        ),
+        object: fc.constant('event'),
+        type: fc.oneof(
+          fc.constantFrom(
+            'checkout.session.completed',
+            'customer.subscription.created',
+            'customer.subscription.updated',
+            'customer.subscription.deleted',
+            'invoice.paid',
+            'invoice.payment_failed',
+            'customer.updated',
+          ),
+          weirdValue,
+        ),
+        created: fc.oneof(
+          fc.integer({ min: 0, max: 2 ** 31 }),
+          fc.constantFrom(-1, 1e15, 1.5, '1'),
+          weirdValue,
+        ),
+        data: fc.oneof(fc.record({ object: fc.oneof(stripeObjectLike, weirdValue) }), weirdValue),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+);
+
+export const STRIPE_WEBHOOK_PATH = '/webhook/stripe';
+
 function bodyFor(operation: Operation): fc.Arbitrary<BodySpec> {
+  if (operation.path === STRIPE_WEBHOOK_PATH) {
+    return fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('json' as const), value: stripeEventLike }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('text' as const), value: invalidJsonText }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
+    );
+  }
   const properties = Object.keys(operation.jsonBody?.properties ?? {});
   const keys = properties.length > 0 ? fc.constantFrom(...properties) : fc.string();
   const mutated = fc.record({
@@ -242,6 +312,9 @@ const cursorLike = fc
         'now',
         '1970-01-01',
         '-271821-04-20T00:00:00.000Z',
+        '-005000-01-01T00:00:00.000Z',
+        '0000-01-01T00:00:00.000Z',
+        '+010000-01-01T00:00:00.000Z',
         '+275760-09-13T00:00:00.000Z',
       ),
       fc.integer(),

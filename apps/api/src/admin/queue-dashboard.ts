@@ -11,6 +11,7 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { problemBody } from '../common/problem-details.filter';
 import { ErrorCode } from '../common/problem';
+import { AuthFailureThrottle, tooManyAuthFailures } from '../throttling/auth-failure-throttle';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -23,6 +24,7 @@ export async function mountQueueDashboard(app: NestFastifyApplication, config: A
   const { username, password } = config.observability.queueDashboard;
   if (!password) return;
   const queue = app.get<Queue>(getQueueToken(QueueName.Replies));
+  const failures = app.get(AuthFailureThrottle);
   const board = new BullBoardAdapter().setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
     queues: [new BullMQAdapter(queue, { readOnlyMode: true })],
@@ -31,7 +33,24 @@ export async function mountQueueDashboard(app: NestFastifyApplication, config: A
   });
   await app.register(async (scope: FastifyInstance) => {
     scope.addHook('onRequest', async (request, reply) => {
+      const retryAfter = await failures.blockedFor(request.ip);
+      if (retryAfter > 0) {
+        const refusal = tooManyAuthFailures(retryAfter);
+        await reply
+          .code(refusal.getStatus())
+          .headers(refusal.problem.headers ?? {})
+          .header('content-type', 'application/problem+json; charset=utf-8')
+          .send(
+            problemBody(request, {
+              status: refusal.getStatus(),
+              code: refusal.code,
+              detail: refusal.message,
+            }),
+          );
+        return;
+      }
       if (basicCredentialsMatch(request.headers.authorization, username, password)) return;
+      await failures.record(request.ip);
       await reply
         .code(HttpStatus.UNAUTHORIZED)
         .header('www-authenticate', 'Basic realm="queue dashboard", charset="UTF-8"')

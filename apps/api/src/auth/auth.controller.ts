@@ -1,8 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -15,7 +13,6 @@ import { OtpPurpose } from '@app/database';
 import type { FastifyRequest } from 'fastify';
 import { ProblemResponse } from '../common/problem.dto';
 import { Authenticated, Public } from '../common/public.decorator';
-import { UserProfileResponse } from '../users/dto/user-profile.dto';
 import { AuthService } from './auth.service';
 import { CurrentUser, type AuthenticatedUser } from './current-user.decorator';
 import {
@@ -25,9 +22,9 @@ import {
   OtpIssuedResponse,
   RefreshRequest,
   ResetPasswordRequest,
-  SignupRequest,
   TokenResponse,
   VerifyOtpRequest,
+  VerifyOtpResponse,
 } from './dto/auth.dto';
 
 @ApiTags('auth')
@@ -40,14 +37,16 @@ export class AuthController {
 
   @Public()
   @Post('signup')
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'signup',
-    summary: 'Register a mobile number (then log in with send-otp/verify-otp)',
+    summary: 'Start registering a mobile number: sends a code, exactly like send-otp',
+    description:
+      'Answers the same whether or not the number is registered. A number owns an account only once proven: verify the code at /auth/verify-otp, with the name, email and password to set up.',
   })
-  @ApiCreatedResponse({ type: UserProfileResponse })
-  @ApiConflictResponse({ description: 'The number is already registered', type: ProblemResponse })
-  signup(@Body() body: SignupRequest): Promise<UserProfileResponse> {
-    return this.auth.signup(body);
+  @ApiOkResponse({ type: OtpIssuedResponse })
+  signup(@Body() body: MobileRequest, @Req() request: FastifyRequest): Promise<OtpIssuedResponse> {
+    return this.auth.requestOtp(body.mobile, OtpPurpose.Login, request.ip);
   }
 
   @Public()
@@ -67,11 +66,14 @@ export class AuthController {
   @Public()
   @Post('verify-otp')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ operationId: 'verifyOtp', summary: 'Exchange a login code for tokens' })
-  @ApiOkResponse({ type: TokenResponse })
+  @ApiOperation({
+    operationId: 'verifyOtp',
+    summary: 'Exchange a login code for tokens (registers or claims the number on its first proof)',
+  })
+  @ApiOkResponse({ type: VerifyOtpResponse })
   @ApiUnauthorizedResponse({ description: 'Wrong, expired or used code', type: ProblemResponse })
-  verifyOtp(@Body() body: VerifyOtpRequest): Promise<TokenResponse> {
-    return this.auth.verifyOtp(body.mobile, body.otp);
+  verifyOtp(@Body() body: VerifyOtpRequest): Promise<VerifyOtpResponse> {
+    return this.auth.verifyOtp(body);
   }
 
   @Public()
@@ -80,6 +82,10 @@ export class AuthController {
   @ApiOperation({ operationId: 'login', summary: 'Log in with mobile number and password' })
   @ApiOkResponse({ type: TokenResponse })
   @ApiUnauthorizedResponse({ description: 'Wrong number or password', type: ProblemResponse })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many wrong passwords for this number (TOO_MANY_PASSWORD_ATTEMPTS); see Retry-After',
+    type: ProblemResponse,
+  })
   login(@Body() body: LoginRequest): Promise<TokenResponse> {
     return this.auth.login(body.mobile, body.password);
   }

@@ -2,23 +2,21 @@ import { OtpChallenge } from '@app/database';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
-import { JwtStrategy } from './jwt.strategy';
 import { OtpRateLimiter } from './otp-rate-limiter';
 import { OtpService } from './otp.service';
+import { PasswordAttemptThrottle } from './password-attempt-throttle';
 import { PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [
     TypeOrmModule.forFeature([OtpChallenge]),
-    PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -36,7 +34,7 @@ import { TokenService } from './token.service';
     OtpRateLimiter,
     PasswordHasher,
     TokenService,
-    JwtStrategy,
+    PasswordAttemptThrottle,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
 })

@@ -1,12 +1,20 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { OtpPurpose } from '@app/database';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { UserProfileResponse } from '../users/dto/user-profile.dto';
 import { UsersService } from '../users/users.service';
-import { OtpIssuedResponse, SignupRequest, TokenResponse } from './dto/auth.dto';
+import {
+  AccountOutcome,
+  OtpIssuedResponse,
+  TokenResponse,
+  VerifyOtpRequest,
+  VerifyOtpResponse,
+} from './dto/auth.dto';
 import { OtpRateLimiter } from './otp-rate-limiter';
 import { OtpService } from './otp.service';
+import { PasswordAttemptThrottle } from './password-attempt-throttle';
 import { PasswordHasher } from './password-hasher';
 import { RevocationReason, TokenPair, TokenService } from './token.service';
 
@@ -24,15 +32,11 @@ export class AuthService {
     private readonly otps: OtpService,
     private readonly otpLimiter: OtpRateLimiter,
     private readonly passwords: PasswordHasher,
+    private readonly passwordAttempts: PasswordAttemptThrottle,
     private readonly tokens: TokenService,
+    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  async signup(request: SignupRequest): Promise<UserProfileResponse> {
-    const passwordHash = request.password ? await this.passwords.hash(request.password) : null;
-    const user = await this.users.create({ ...request, passwordHash });
-    return UserProfileResponse.from(user);
-  }
 
   /**
    * Issues a code whether or not the number has an account (login-or-register, and for password resets so the
@@ -49,30 +53,52 @@ export class AuthService {
     };
   }
 
-  async verifyOtp(mobile: string, otp: string): Promise<TokenResponse> {
+  /**
+   * A verified code proves the number. It creates the account of an unknown number; for a number registered but
+   * never proven (an account from before this rule), it claims the account: the password and sessions someone set
+   * up without proof are gone, replaced by what the prover chose. Name, email and password are ignored otherwise.
+   */
+  async verifyOtp(request: VerifyOtpRequest): Promise<VerifyOtpResponse> {
+    const { mobile, otp, name, email, password } = request;
     if (!(await this.otps.verify(mobile, OtpPurpose.Login, otp))) throw invalidOtp();
-    const user = await this.users.findOrCreate(mobile);
-    return this.tokenResponse(await this.tokens.startSession(user.id));
+    const passwordHash = password ? await this.passwords.hash(password) : null;
+    const proven = await this.dataSource.transaction(async (manager) => {
+      const account = await this.users.recordProof(manager, mobile, { name, email, passwordHash });
+      if (account.outcome === 'claimed') {
+        await this.tokens.revokeAllSessions(account.user.id, RevocationReason.NumberProven, { manager });
+      }
+      return account;
+    });
+    const tokens = await this.tokenResponse(await this.tokens.startSession(proven.user.id));
+    return { ...tokens, account: proven.outcome as AccountOutcome };
   }
 
   async login(mobile: string, password: string): Promise<TokenResponse> {
+    await this.passwordAttempts.takeAttempt(mobile);
     const user = await this.users.findByMobile(mobile);
-    if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) {
+    const matches = await this.passwords.verify(user?.passwordHash, password);
+    if (!matches || !user?.verifiedAt) {
       throw new ProblemException(
         HttpStatus.UNAUTHORIZED,
         ErrorCode.InvalidCredentials,
         'Mobile number or password is wrong',
       );
     }
+    await this.passwordAttempts.succeeded(mobile);
     return this.tokenResponse(await this.tokens.startSession(user.id));
   }
 
+  /** A reset code proves the number too, so it also verifies a never-proven account. */
   async resetPassword(mobile: string, otp: string, newPassword: string): Promise<void> {
     if (!(await this.otps.verify(mobile, OtpPurpose.PasswordReset, otp))) throw invalidOtp();
     const user = await this.users.findByMobile(mobile);
     if (!user) throw invalidOtp();
-    await this.users.setPassword(user.id, await this.passwords.hash(newPassword));
-    await this.tokens.revokeAllSessions(user.id, RevocationReason.PasswordReset);
+    const passwordHash = await this.passwords.hash(newPassword);
+    await this.dataSource.transaction(async (manager) => {
+      await this.users.setPassword(user.id, passwordHash, manager);
+      await this.users.markVerified(manager, user.id);
+      await this.tokens.revokeAllSessions(user.id, RevocationReason.PasswordReset, { manager });
+    });
   }
 
   async changePassword(
@@ -100,7 +126,9 @@ export class AuthService {
       }
     }
     await this.users.setPassword(user.id, await this.passwords.hash(newPassword));
-    await this.tokens.revokeAllSessions(user.id, RevocationReason.PasswordChanged, sessionId);
+    await this.tokens.revokeAllSessions(user.id, RevocationReason.PasswordChanged, {
+      keepSessionId: sessionId,
+    });
   }
 
   async refresh(refreshToken: string): Promise<TokenResponse> {

@@ -15,4 +15,9 @@ describe('normaliseMobile', () => {
     expect(normaliseMobile('+1 123')).toBeUndefined();
     expect(normaliseMobile('+abc')).toBeUndefined();
   });
+
+  it('rejects numbers of a plausible length that no numbering plan assigns', () => {
+    expect(normaliseMobile('+1415555012')).toBeUndefined();
+    expect(normaliseMobile('+999999999999999')).toBeUndefined();
+  });
 });

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Matches } from 'class-validator';
+import { ValidateBy } from 'class-validator';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 export const E164 = /^\+[1-9]\d{6,14}$/;
@@ -12,6 +12,8 @@ export function normaliseMobile(input: string): string | undefined {
   const parsed = parsePhoneNumberFromString(input.trim());
   return parsed?.isValid() ? parsed.number : undefined;
 }
+
+const MOBILE_MESSAGE = 'mobile must be a valid phone number with its country code, e.g. +14155550123';
 
 /**
  * A mobile number field: accepted in any common notation with the leading + and country code, stored and compared
@@ -27,8 +29,16 @@ export function MobileNumber(): PropertyDecorator {
     Transform(({ value }: { value: unknown }) =>
       typeof value === 'string' ? (normaliseMobile(value) ?? value) : value,
     ),
-    Matches(E164, {
-      message: 'mobile must be a valid phone number with its country code, e.g. +14155550123',
-    }),
+    // The transform above leaves a number libphonenumber does not call valid as typed, so it fails here even
+    // when it has the E.164 shape (+1415555012, +999999999999999).
+    ValidateBy(
+      {
+        name: 'isValidMobile',
+        validator: {
+          validate: (value: unknown) => typeof value === 'string' && normaliseMobile(value) === value,
+        },
+      },
+      { message: MOBILE_MESSAGE },
+    ),
   );
 }

@@ -3,10 +3,11 @@ import { RefreshToken, Session } from '@app/database';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, IsNull, Not } from 'typeorm';
+import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
+import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
 import { returnedRows } from '../common/sql';
+import { AuthenticatedUser } from './current-user.decorator';
 
 export const JWT_ISSUER = 'gemini-chat-backend';
 export const JWT_AUDIENCE = 'gemini-chat-api';
@@ -31,7 +32,13 @@ export enum RevocationReason {
   RefreshTokenReuse = 'refresh_token_reuse',
   PasswordChanged = 'password_changed',
   PasswordReset = 'password_reset',
+  /** The number's first OTP proof: sessions opened before it were not the owner's to open. */
+  NumberProven = 'number_proven',
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Tolerated difference between our clock and the one that issued a token (another api instance). */
+const CLOCK_SKEW_SECONDS = 60;
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -41,11 +48,53 @@ const hashToken = (token: string): string => createHash('sha256').update(token).
  */
 @Injectable()
 export class TokenService {
+  /**
+   * A KeyObject, made once: given a string, jsonwebtoken first tries (and fails) to parse it as a PEM public key on
+   * every verification, which cost a third of the api's CPU on an authenticated GET (docs/benchmarks.md).
+   */
+  private readonly verificationKey: KeyObject;
+
   constructor(
     private readonly jwt: JwtService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.verificationKey = createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8'));
+  }
+
+  /**
+   * Who a bearer token belongs to, or undefined when it is not one of our live access tokens: HS256 only (so
+   * `alg: none` and key confusion fail), issuer, audience and type checked, `exp` and `iat` required and no further
+   * apart than the lifetime this api issues, and the session behind it still live.
+   */
+  async authenticate(accessToken: string): Promise<AuthenticatedUser | undefined> {
+    let claims: Record<string, unknown>;
+    try {
+      claims = await this.jwt.verifyAsync<Record<string, unknown>>(accessToken, {
+        // @nestjs/jwt types the key as string | Buffer; jsonwebtoken takes a KeyObject.
+        secret: this.verificationKey as unknown as Buffer,
+        algorithms: ['HS256'],
+        issuer: JWT_ISSUER,
+        audience: JWT_AUDIENCE,
+      });
+    } catch {
+      return undefined;
+    }
+    const { sub, sid, typ, iat, exp } = claims;
+    const now = Date.now() / 1000;
+    const wellFormed =
+      typ === ACCESS_TOKEN_TYPE &&
+      typeof sub === 'string' &&
+      UUID.test(sub) &&
+      typeof sid === 'string' &&
+      UUID.test(sid) &&
+      typeof iat === 'number' &&
+      typeof exp === 'number' &&
+      iat <= now + CLOCK_SKEW_SECONDS &&
+      exp - iat <= this.config.auth.accessTokenTtlSeconds;
+    if (!wellFormed) return undefined;
+    return (await this.isSessionActive(sid, sub)) ? { id: sub, sessionId: sid } : undefined;
+  }
 
   async startSession(userId: string): Promise<TokenPair> {
     const days = this.config.auth.refreshTokenTtlDays;
@@ -91,9 +140,14 @@ export class TokenService {
       .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
   }
 
-  /** Revokes every live session of the user, except `keepSessionId` when given. */
-  async revokeAllSessions(userId: string, reason: RevocationReason, keepSessionId?: string): Promise<void> {
-    const query = this.dataSource
+  /** Revokes every live session of the user, except `keepSessionId` when given; in `manager`'s transaction if given. */
+  async revokeAllSessions(
+    userId: string,
+    reason: RevocationReason,
+    options: { keepSessionId?: string; manager?: EntityManager } = {},
+  ): Promise<void> {
+    const { keepSessionId, manager = this.dataSource.manager } = options;
+    const query = manager
       .createQueryBuilder()
       .update(Session)
       .set({ revokedAt: () => 'now()', revokedReason: reason })
@@ -102,10 +156,15 @@ export class TokenService {
     await query.execute();
   }
 
-  /** The per-request check behind every access token: its session must still be live. */
+  /**
+   * The per-request check behind every access token: its session must still be live, and its account proven (a
+   * session of a never-verified account, opened with a password set before proof, is worth nothing).
+   */
   async isSessionActive(sessionId: string, userId: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      'SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()',
+      `SELECT 1 FROM sessions JOIN users ON users.id = sessions.user_id
+        WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.revoked_at IS NULL
+          AND sessions.expires_at > now() AND users.verified_at IS NOT NULL`,
       [sessionId, userId],
     );
     return rows.length === 1;

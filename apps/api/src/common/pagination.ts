@@ -41,6 +41,12 @@ export function encodeCursor(position: CursorPosition): string {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Years 1-9999: every stored timestamp is inside, and PostgreSQL refuses some dates JavaScript accepts (before
+ * 4714 BC), so a cursor outside is the client's mistake, not a query to attempt.
+ */
+const EARLIEST_CURSOR_TIME = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST_CURSOR_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 
 export function decodeCursor(cursor: string): CursorPosition {
   try {
@@ -49,7 +55,13 @@ export function decodeCursor(cursor: string): CursorPosition {
       i?: unknown;
     };
     const at = new Date(String(parsed.t));
-    if (typeof parsed.i === 'string' && UUID.test(parsed.i) && !Number.isNaN(at.getTime())) {
+    const time = at.getTime();
+    if (
+      typeof parsed.i === 'string' &&
+      UUID.test(parsed.i) &&
+      time >= EARLIEST_CURSOR_TIME &&
+      time <= LATEST_CURSOR_TIME
+    ) {
       return { at, id: parsed.i };
     }
   } catch {

@@ -19,10 +19,11 @@ export enum ErrorCode {
   DailyQuotaExceeded = 'DAILY_QUOTA_EXCEEDED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
-  MobileAlreadyRegistered = 'MOBILE_ALREADY_REGISTERED',
   InvalidOtp = 'INVALID_OTP',
   OtpRateLimited = 'OTP_RATE_LIMITED',
   InvalidCredentials = 'INVALID_CREDENTIALS',
+  TooManyPasswordAttempts = 'TOO_MANY_PASSWORD_ATTEMPTS',
+  TooManyAuthFailures = 'TOO_MANY_AUTH_FAILURES',
   InvalidRefreshToken = 'INVALID_REFRESH_TOKEN',
   PasswordRequired = 'CURRENT_PASSWORD_REQUIRED',
   ChatroomLimitReached = 'CHATROOM_LIMIT_REACHED',
@@ -32,6 +33,9 @@ export enum ErrorCode {
   NoSubscription = 'NO_SUBSCRIPTION',
   BillingNotConfigured = 'BILLING_NOT_CONFIGURED',
   InvalidWebhookSignature = 'INVALID_WEBHOOK_SIGNATURE',
+  InvalidWebhookEvent = 'INVALID_WEBHOOK_EVENT',
+  MethodNotAllowed = 'METHOD_NOT_ALLOWED',
+  HeadersTooLarge = 'HEADERS_TOO_LARGE',
 }
 
 export interface ProblemOptions {
@@ -58,7 +62,9 @@ export const DEFAULT_CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   404: ErrorCode.NotFound,
   409: ErrorCode.Conflict,
   413: ErrorCode.PayloadTooLarge,
+  405: ErrorCode.MethodNotAllowed,
   415: ErrorCode.UnsupportedMediaType,
+  431: ErrorCode.HeadersTooLarge,
   429: ErrorCode.RateLimited,
   503: ErrorCode.ServiceUnavailable,
 };

@@ -1,4 +1,4 @@
-import { findUnacceptableJson, MAX_JSON_DEPTH } from './request-hygiene';
+import { findUnacceptableJson, MAX_JSON_DEPTH, unsupportedBody } from './request-hygiene';
 
 const nestedArrays = (levels: number): unknown => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
 
@@ -28,5 +28,30 @@ describe('findUnacceptableJson', () => {
       `nested deeper than ${MAX_JSON_DEPTH} levels`,
     );
     expect(findUnacceptableJson(nestedArrays(100_000))).toBeDefined();
+  });
+});
+
+describe('unsupportedBody', () => {
+  const withBody = (headers: Record<string, string>) => ({ 'content-length': '10', ...headers });
+
+  it('accepts UTF-8 JSON, with or without a charset, and requests without a body', () => {
+    expect(unsupportedBody(withBody({ 'content-type': 'application/json' }))).toBeUndefined();
+    expect(
+      unsupportedBody(withBody({ 'content-type': 'application/json; charset="UTF-8"' })),
+    ).toBeUndefined();
+    expect(unsupportedBody(withBody({ 'content-type': 'application/merge-patch+json' }))).toBeUndefined();
+    expect(unsupportedBody({ 'content-type': 'text/plain' })).toBeUndefined();
+  });
+
+  it('refuses forms, compressed bodies and other charsets', () => {
+    expect(unsupportedBody(withBody({ 'content-type': 'application/x-www-form-urlencoded' }))).toContain(
+      'application/json',
+    );
+    expect(
+      unsupportedBody(withBody({ 'content-type': 'application/json', 'content-encoding': 'br' })),
+    ).toContain('Content-Encoding br');
+    expect(unsupportedBody(withBody({ 'content-type': 'application/json;charset=latin1' }))).toContain(
+      'charset latin1',
+    );
   });
 });

@@ -1,5 +1,9 @@
 import { HttpStatus } from '@nestjs/common';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import { ErrorCode, FieldError, ProblemException } from './problem';
 import { problemBody } from './problem-details.filter';
 
@@ -77,4 +81,121 @@ export function answerFrameworkError(
         detail: clientError ? `The URL is not valid: ${error.message}` : 'Something went wrong on our side',
       }),
     );
+}
+
+const hasBody = (headers: IncomingHttpHeaders): boolean =>
+  headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+
+/**
+ * Why a request body cannot be read as this API's JSON, or undefined when it can (or there is none): every body is
+ * UTF-8 JSON, never compressed (nothing here decodes Content-Encoding, so a compressed body would be read as text),
+ * never a form (Nest registers a form parser of its own, which would hand validation a flat string map).
+ */
+export function unsupportedBody(headers: IncomingHttpHeaders): string | undefined {
+  if (!hasBody(headers)) return undefined;
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    return `Content-Encoding ${encoding} is not supported; send the body uncompressed`;
+  }
+  const [mediaType = '', ...parameters] = (headers['content-type'] ?? '').split(';');
+  if (!/^application\/(?:[\w.+-]+\+)?json$/i.test(mediaType.trim())) {
+    return 'Send the body as application/json';
+  }
+  const charset = parameters
+    .map((parameter) => /^\s*charset\s*=\s*"?([^";\s]*)"?\s*$/i.exec(parameter)?.[1])
+    .find((value) => value !== undefined);
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    return `charset ${charset} is not supported; send the body as UTF-8`;
+  }
+  return undefined;
+}
+
+/** Answers 415 for such a body before any parser reads it. */
+export function rejectUnsupportedBodies(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const problem = unsupportedBody(request.headers);
+    done(
+      problem
+        ? new ProblemException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ErrorCode.UnsupportedMediaType, problem)
+        : undefined,
+    );
+  });
+}
+
+const routePattern = (url: string): RegExp =>
+  new RegExp(
+    `^${url
+      .split('/')
+      .map((segment) =>
+        segment === '*'
+          ? '.*'
+          : segment.startsWith(':')
+            ? '[^/]+'
+            : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('/')}/?$`,
+  );
+
+/**
+ * A known path with a method it does not have is 405 with `Allow`, not 404. The routes are learnt as they are
+ * registered; OPTIONS is left out, since CORS answers it on every path.
+ */
+export function answerUnsupportedMethods(fastify: FastifyInstance): void {
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  fastify.addHook('onRoute', (route) => {
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter(
+      (method) => method !== 'OPTIONS',
+    );
+    if (methods.length > 0 && route.url !== '*' && route.url !== '/*') {
+      routes.push({ pattern: routePattern(route.url), methods });
+    }
+  });
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!request.is404 || request.method === 'OPTIONS') return;
+    const path = request.url.split('?')[0];
+    const allowed = [
+      ...new Set(routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods)),
+    ];
+    if (allowed.length === 0) return;
+    await reply
+      .code(HttpStatus.METHOD_NOT_ALLOWED)
+      .header('allow', allowed.sort().join(', '))
+      .header('content-type', 'application/problem+json; charset=utf-8')
+      .send(
+        problemBody(request, {
+          status: HttpStatus.METHOD_NOT_ALLOWED,
+          code: ErrorCode.MethodNotAllowed,
+          detail: `${request.method} is not supported here; use ${allowed.join(', ')}`,
+        }),
+      );
+  });
+}
+
+/**
+ * Errors on the connection before there is a request (headers too large, a request timeout, unparsable HTTP), which
+ * Fastify otherwise answers with its own JSON: the same problem body as everywhere else.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, ErrorCode.HeadersTooLarge, 'The request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, ErrorCode.ValidationFailed, 'The request took too long to arrive']
+        : [400, ErrorCode.ValidationFailed, 'The request is not valid HTTP'];
+  const body = JSON.stringify({
+    type: 'about:blank',
+    title: STATUS_CODES[status],
+    status,
+    detail,
+    code,
+    requestId: randomUUID(),
+  });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -12,7 +12,16 @@ import { tierForSubscription } from './tier-policy';
 
 export interface WebhookOutcome {
   duplicate: boolean;
+  /** Why a genuine event changed nothing; also stored in stripe_events.ignored_reason. */
+  ignoredReason?: string;
 }
+
+/** What a verified event must look like before anything is stored for it: it fits the stripe_events columns. */
+const EVENT_ID_MAX_LENGTH = 255;
+const EVENT_TYPE_MAX_LENGTH = 100;
+/** 9999-12-31T23:59:59Z: the last second every layer (JavaScript, PostgreSQL) stores alike. */
+const LATEST_TIMESTAMP = 253_402_300_799;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Applies Stripe webhooks. The signature is checked on the raw body. Subscription state is never taken from the
@@ -32,9 +41,9 @@ export class StripeWebhookService {
 
   async handle(rawBody: Buffer | undefined, signature: string | undefined): Promise<WebhookOutcome> {
     if (!this.stripe.configured) throw notConfigured();
-    const event = this.verify(rawBody, signature);
+    const event = assertWellFormed(this.verify(rawBody, signature));
     const subscriptionId = subscriptionIdOf(event);
-    const snapshot = subscriptionId ? await this.stripe.retrieveSubscription(subscriptionId) : undefined;
+    const snapshot = subscriptionId ? await this.stripe.findSubscription(subscriptionId) : undefined;
 
     return this.dataSource.transaction(async (manager) => {
       const inserted = returnedRows<{ id: string }>(
@@ -45,10 +54,22 @@ export class StripeWebhookService {
         ),
       );
       if (inserted.length === 0) return { duplicate: true };
-      if (snapshot) await this.apply(manager, snapshot, linkedUserId(event));
-      else
-        this.logger.log({ eventId: event.id, type: event.type }, 'Stripe event acknowledged without changes');
-      return { duplicate: false };
+      const ignoredReason = !subscriptionId
+        ? 'no subscription change to apply for this event type'
+        : !snapshot
+          ? `Stripe does not know subscription ${subscriptionId}`
+          : await this.apply(manager, snapshot, linkedUserId(event));
+      if (ignoredReason) {
+        await manager.query('UPDATE stripe_events SET ignored_reason = $2 WHERE id = $1', [
+          event.id,
+          ignoredReason.slice(0, 200),
+        ]);
+        this.logger.log(
+          { eventId: event.id, type: event.type, ignoredReason },
+          'Stripe event acknowledged without changes',
+        );
+      }
+      return { duplicate: false, ...(ignoredReason ? { ignoredReason } : {}) };
     });
   }
 
@@ -61,14 +82,15 @@ export class StripeWebhookService {
     }
   }
 
+  /** Returns why nothing changed, or undefined once the subscription and the user's tier are synced. */
   private async apply(
     manager: EntityManager,
     snapshot: SubscriptionSnapshot,
     eventUserId: string | null,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const users = manager.getRepository(User);
     let user = await users.findOneBy({ stripeCustomerId: snapshot.customerId });
-    const claimedUserId = eventUserId ?? snapshot.userId;
+    const claimedUserId = [eventUserId, snapshot.userId].find((id) => id !== null && UUID.test(id));
     if (!user && claimedUserId) {
       user = await users.findOneBy({ id: claimedUserId });
       if (user && !user.stripeCustomerId)
@@ -80,7 +102,7 @@ export class StripeWebhookService {
         { subscriptionId: snapshot.id, customerId: snapshot.customerId },
         'Stripe subscription of an unknown customer ignored',
       );
-      return;
+      return `customer ${snapshot.customerId} is not linked to any user`;
     }
 
     const subscriptions = manager.getRepository(Subscription);
@@ -113,6 +135,7 @@ export class StripeWebhookService {
       { userId: user.id, subscriptionId: snapshot.id, status: snapshot.status, tier },
       'Subscription synced from Stripe',
     );
+    return undefined;
   }
 }
 
@@ -124,15 +147,51 @@ function invalidSignature(detail: string): ProblemException {
   );
 }
 
+/**
+ * A signature proves Stripe (or whoever holds the secret) sent the bytes, not that they are an event this code can
+ * store: those that are not are refused with 400, before anything is written.
+ */
+function assertWellFormed(event: unknown): Stripe.Event {
+  const problem = eventShapeProblem(event);
+  if (problem) {
+    throw new ProblemException(
+      HttpStatus.BAD_REQUEST,
+      ErrorCode.InvalidWebhookEvent,
+      `Signed, but not a Stripe event this endpoint can process: ${problem}`,
+    );
+  }
+  return event as Stripe.Event;
+}
+
+function eventShapeProblem(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    return 'the body is not an event object';
+  const { id, type, created, data } = event as Record<string, unknown>;
+  const isText = (value: unknown, max: number): boolean =>
+    typeof value === 'string' && value.length > 0 && value.length <= max;
+  if (!isText(id, EVENT_ID_MAX_LENGTH)) return `id must be a string of 1-${EVENT_ID_MAX_LENGTH} characters`;
+  if (!isText(type, EVENT_TYPE_MAX_LENGTH))
+    return `type must be a string of 1-${EVENT_TYPE_MAX_LENGTH} characters`;
+  if (
+    typeof created !== 'number' ||
+    !Number.isInteger(created) ||
+    created < 0 ||
+    created > LATEST_TIMESTAMP
+  ) {
+    return 'created must be a Unix timestamp';
+  }
+  const object = (data as { object?: unknown } | null | undefined)?.object;
+  if (typeof object !== 'object' || object === null) return 'data.object must be an object';
+  return undefined;
+}
+
 /** The subscription an event is about, for the event types that change a tier; undefined for the rest. */
 export function subscriptionIdOf(event: Stripe.Event): string | undefined {
   const object = event.data.object as unknown as Record<string, unknown>;
-  const id = (value: unknown): string | undefined =>
-    typeof value === 'string'
-      ? value
-      : typeof value === 'object' && value !== null
-        ? ((value as { id?: string }).id ?? undefined)
-        : undefined;
+  const id = (value: unknown): string | undefined => {
+    const candidate = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : value;
+    return typeof candidate === 'string' ? candidate : undefined;
+  };
   switch (event.type) {
     case 'checkout.session.completed':
       return object.mode === 'subscription' ? id(object.subscription) : undefined;
@@ -153,5 +212,6 @@ export function subscriptionIdOf(event: Stripe.Event): string | undefined {
 function linkedUserId(event: Stripe.Event): string | null {
   if (event.type !== 'checkout.session.completed') return null;
   const session = event.data.object;
-  return session.client_reference_id ?? session.metadata?.userId ?? null;
+  const linked: unknown = session.client_reference_id ?? session.metadata?.userId;
+  return typeof linked === 'string' ? linked : null;
 }

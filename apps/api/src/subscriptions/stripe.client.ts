@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { ErrorCode, ProblemException } from '../common/problem';
 
+/** Stripe object ids are a prefix, an underscore and letters or digits; anything else names nothing at Stripe. */
+const STRIPE_ID = /^[A-Za-z0-9_]{1,255}$/;
+
 /** What the app needs of a Stripe subscription, read the same way whatever API version shaped it. */
 export interface SubscriptionSnapshot {
   id: string;
@@ -84,8 +87,21 @@ export class StripeClient {
     return session.url;
   }
 
-  async retrieveSubscription(id: string): Promise<SubscriptionSnapshot> {
-    const subscription = await this.request((stripe) => stripe.subscriptions.retrieve(id));
+  /** Undefined when Stripe answers 4xx for the id (no such subscription, or not one it will look up for us). */
+  async findSubscription(id: string): Promise<SubscriptionSnapshot | undefined> {
+    if (!STRIPE_ID.test(id)) return undefined;
+    let subscription: Stripe.Subscription;
+    try {
+      subscription = await this.request((stripe) => stripe.subscriptions.retrieve(id));
+    } catch (error) {
+      if (
+        error instanceof Stripe.errors.StripeError &&
+        (error.statusCode ?? 0) >= 400 &&
+        (error.statusCode ?? 0) < 500
+      )
+        return undefined;
+      throw error;
+    }
     const item = subscription.items?.data?.[0];
     const periodEnd = (item as { current_period_end?: number } | undefined)?.current_period_end;
     return {

@@ -1,20 +1,23 @@
 import { Tier, User } from '@app/database';
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
 import { toUsageResponse } from '../quota/dto/usage.dto';
 import { PromptQuotaService } from '../quota/prompt-quota.service';
 import { CurrentUserResponse, UserProfileResponse } from './dto/user-profile.dto';
 
-export interface NewUser {
-  mobile: string;
+/** What the prover of a number chose for an account it creates or claims. */
+export interface AccountDetails {
   name?: string | null;
   email?: string | null;
   passwordHash?: string | null;
 }
 
-const UNIQUE_VIOLATION = '23505';
+export interface ProvenAccount {
+  user: User;
+  outcome: 'created' | 'claimed' | 'existing';
+}
 
 @Injectable()
 export class UsersService {
@@ -34,48 +37,59 @@ export class UsersService {
     return user;
   }
 
-  async create(newUser: NewUser): Promise<User> {
-    try {
-      return await this.users.save(
-        this.users.create({
-          mobile: newUser.mobile,
-          name: newUser.name ?? null,
-          email: newUser.email ?? null,
-          passwordHash: newUser.passwordHash ?? null,
-          tier: Tier.Basic,
-        }),
-      );
-    } catch (error) {
-      if (
-        error instanceof QueryFailedError &&
-        (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
-      ) {
-        throw new ProblemException(
-          HttpStatus.CONFLICT,
-          ErrorCode.MobileAlreadyRegistered,
-          'This mobile number is already registered; log in with /auth/send-otp',
-        );
-      }
-      throw error;
-    }
-  }
-
-  /** Login-or-register: the account of a number appears when its first login code is verified. */
-  async findOrCreate(mobile: string): Promise<User> {
-    await this.users
+  /**
+   * Records that the number was just proven by an OTP, inside the caller's transaction. An unknown number gets its
+   * account; a registered but never verified one is claimed: whatever was set before the proof (name, email,
+   * password) is replaced by the prover's choice. An already verified account is left as it is.
+   */
+  async recordProof(manager: EntityManager, mobile: string, details: AccountDetails): Promise<ProvenAccount> {
+    const chosen = {
+      name: details.name ?? null,
+      email: details.email ?? null,
+      passwordHash: details.passwordHash ?? null,
+      verifiedAt: () => 'now()',
+    };
+    const users = manager.getRepository(User);
+    const created = await users
       .createQueryBuilder()
       .insert()
-      .into(User)
-      .values({ mobile, tier: Tier.Basic })
+      .values({ mobile, tier: Tier.Basic, ...chosen })
       .orIgnore()
+      .returning('id')
       .execute();
-    const user = await this.findByMobile(mobile);
-    if (!user) throw new Error(`User ${mobile} vanished right after its insert`);
-    return user;
+    if ((created.raw as unknown[]).length === 1)
+      return { user: await this.getFrom(users, mobile), outcome: 'created' };
+
+    const claimed = await users
+      .createQueryBuilder()
+      .update()
+      .set(chosen)
+      .where('mobile = :mobile AND verified_at IS NULL', { mobile })
+      .returning('id')
+      .execute();
+    const outcome = (claimed.raw as unknown[]).length === 1 ? 'claimed' : 'existing';
+    return { user: await this.getFrom(users, mobile), outcome };
   }
 
-  async setPassword(userId: string, passwordHash: string): Promise<void> {
-    await this.users.update({ id: userId }, { passwordHash });
+  /**
+   * A password reset code proves the number as well as a login code does: on a never-verified account it drops the
+   * name and email set before the proof (the caller replaces the password).
+   */
+  async markVerified(manager: EntityManager, userId: string): Promise<void> {
+    await manager.query(
+      `UPDATE users SET verified_at = now(), name = NULL, email = NULL WHERE id = $1 AND verified_at IS NULL`,
+      [userId],
+    );
+  }
+
+  async setPassword(userId: string, passwordHash: string, manager = this.users.manager): Promise<void> {
+    await manager.update(User, { id: userId }, { passwordHash });
+  }
+
+  private async getFrom(users: Repository<User>, mobile: string): Promise<User> {
+    const user = await users.findOneBy({ mobile });
+    if (!user) throw new Error(`User ${mobile} vanished within its own transaction`);
+    return user;
   }
 
   async getProfile(userId: string): Promise<UserProfileResponse> {

@@ -12,6 +12,10 @@ export class StripeEvent {
   @Column({ type: 'timestamptz' })
   stripeCreatedAt!: Date;
 
+  /** Why a genuine event changed nothing (e.g. its subscription is unknown to Stripe); null when it applied. */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  ignoredReason!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   processedAt!: Date;
 }

@@ -23,6 +23,10 @@ export class User {
   @Column({ type: 'varchar', length: 255, nullable: true })
   passwordHash!: string | null;
 
+  /** When the number was first proven by an OTP; until then the account belongs to no one (see AuthService). */
+  @Column({ type: 'timestamptz', nullable: true })
+  verifiedAt!: Date | null;
+
   /** Follows the Stripe subscription; written only by the webhook handler. */
   @Column({ type: 'enum', enum: Tier, enumName: 'user_tier', default: Tier.Basic })
   tier!: Tier;

@@ -30,6 +30,7 @@ export {
   verifyOtp,
 } from './sdk.gen';
 export type {
+  AccountOutcome,
   CancelReplyData,
   CancelReplyError,
   CancelReplyErrors,
@@ -163,7 +164,6 @@ export type {
   SignupData,
   SignupError,
   SignupErrors,
-  SignupRequest,
   SignupResponse,
   SignupResponses,
   StreamReplyData,
@@ -187,6 +187,7 @@ export type {
   VerifyOtpErrors,
   VerifyOtpRequest,
   VerifyOtpResponse,
+  VerifyOtpResponse2,
   VerifyOtpResponses,
   WebhookAckResponse,
 } from './types.gen';

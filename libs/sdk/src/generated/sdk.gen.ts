@@ -213,9 +213,9 @@ export const sendOtp = <ThrowOnError extends boolean = false>(options: Options<S
   });
 
 /**
- * Register a mobile number (then log in with send-otp/verify-otp)
+ * Start registering a mobile number: sends a code, exactly like send-otp
  *
- * Register a mobile number (then log in with send-otp/verify-otp)
+ * Answers the same whether or not the number is registered. A number owns an account only once proven: verify the code at /auth/verify-otp, with the name, email and password to set up.
  */
 export const signup = <ThrowOnError extends boolean = false>(options: Options<SignupData, ThrowOnError>) =>
   (options.client ?? client).post<SignupResponses, SignupErrors, ThrowOnError>({
@@ -228,9 +228,9 @@ export const signup = <ThrowOnError extends boolean = false>(options: Options<Si
   });
 
 /**
- * Exchange a login code for tokens
+ * Exchange a login code for tokens (registers or claims the number on its first proof)
  *
- * Exchange a login code for tokens
+ * Exchange a login code for tokens (registers or claims the number on its first proof)
  */
 export const verifyOtp = <ThrowOnError extends boolean = false>(
   options: Options<VerifyOtpData, ThrowOnError>,

@@ -4,6 +4,11 @@ export type ClientOptions = {
   baseUrl: 'http://localhost:3000' | (string & {});
 };
 
+/**
+ * created: this proof registered the number; claimed: the number was registered but never proven, so any password and session set before are gone; existing: an account this number had already proven
+ */
+export type AccountOutcome = 'created' | 'claimed' | 'existing';
+
 export type ChangePasswordRequest = {
   /**
    * Required when the account already has a password
@@ -59,7 +64,7 @@ export type CheckoutResponse = {
 
 export type CreateChatroomRequest = {
   /**
-   * Defaults to "New chat"
+   * Defaults to "New chat". Counted in Unicode code points, as the database counts them.
    */
   title?: string;
 };
@@ -94,10 +99,11 @@ export type ErrorCode =
   | 'DAILY_QUOTA_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_ERROR'
-  | 'MOBILE_ALREADY_REGISTERED'
   | 'INVALID_OTP'
   | 'OTP_RATE_LIMITED'
   | 'INVALID_CREDENTIALS'
+  | 'TOO_MANY_PASSWORD_ATTEMPTS'
+  | 'TOO_MANY_AUTH_FAILURES'
   | 'INVALID_REFRESH_TOKEN'
   | 'CURRENT_PASSWORD_REQUIRED'
   | 'CHATROOM_LIMIT_REACHED'
@@ -106,7 +112,10 @@ export type ErrorCode =
   | 'ALREADY_PRO'
   | 'NO_SUBSCRIPTION'
   | 'BILLING_NOT_CONFIGURED'
-  | 'INVALID_WEBHOOK_SIGNATURE';
+  | 'INVALID_WEBHOOK_SIGNATURE'
+  | 'INVALID_WEBHOOK_EVENT'
+  | 'METHOD_NOT_ALLOWED'
+  | 'HEADERS_TOO_LARGE';
 
 export type FieldErrorResponse = {
   field: string;
@@ -218,6 +227,9 @@ export type RefreshRequest = {
 };
 
 export type RenameChatroomRequest = {
+  /**
+   * Counted in Unicode code points, as the database counts them.
+   */
   title: string;
 };
 
@@ -252,19 +264,6 @@ export type SentMessageResponse = {
    * The assistant reply: queued, or final when `wait` was used
    */
   reply: MessageResponse;
-};
-
-export type SignupRequest = {
-  email?: string;
-  /**
-   * Mobile number with country code; normalised to E.164
-   */
-  mobile: string;
-  name?: string;
-  /**
-   * Optional: lets the user also log in with /auth/login
-   */
-  password?: string;
 };
 
 export type SubscriptionStatusResponse = {
@@ -331,13 +330,46 @@ export type UserProfileResponse = {
 
 export type VerifyOtpRequest = {
   /**
+   * Used only when this proof creates or claims the account. Counted in Unicode code points, as the database counts them.
+   */
+  email?: string;
+  /**
    * Mobile number with country code; normalised to E.164
    */
   mobile: string;
   /**
+   * Used only when this proof creates or claims the account. Counted in Unicode code points, as the database counts them.
+   */
+  name?: string;
+  /**
    * The 6-digit code
    */
   otp: string;
+  /**
+   * Lets the user also log in with /auth/login; used only when this proof creates or claims the account
+   */
+  password?: string;
+};
+
+export type VerifyOtpResponse = {
+  /**
+   * JWT to send as `Authorization: Bearer <token>`
+   */
+  accessToken: string;
+  /**
+   * created: this proof registered the number; claimed: the number was registered but never proven, so any password and session set before are gone; existing: an account this number had already proven
+   */
+  account: AccountOutcome;
+  /**
+   * Seconds until the access token expires
+   */
+  expiresIn: number;
+  /**
+   * Opaque, single-use: exchange it at /auth/refresh for a new pair
+   */
+  refreshToken: string;
+  tokenType: 'Bearer';
+  user: UserProfileResponse;
 };
 
 export type WebhookAckResponse = {
@@ -436,7 +468,7 @@ export type LoginErrors = {
    */
   415: ProblemResponse;
   /**
-   * Too many requests; see Retry-After
+   * Too many wrong passwords for this number (TOO_MANY_PASSWORD_ATTEMPTS); see Retry-After
    */
   429: ProblemResponse;
 };
@@ -588,7 +620,7 @@ export type SendOtpResponses = {
 export type SendOtpResponse = SendOtpResponses[keyof SendOtpResponses];
 
 export type SignupData = {
-  body: SignupRequest;
+  body: MobileRequest;
   path?: never;
   query?: never;
   url: '/auth/signup';
@@ -599,10 +631,6 @@ export type SignupErrors = {
    * Invalid body
    */
   400: ProblemResponse;
-  /**
-   * The number is already registered
-   */
-  409: ProblemResponse;
   /**
    * Body is not JSON
    */
@@ -616,7 +644,7 @@ export type SignupErrors = {
 export type SignupError = SignupErrors[keyof SignupErrors];
 
 export type SignupResponses = {
-  201: UserProfileResponse;
+  200: OtpIssuedResponse;
 };
 
 export type SignupResponse = SignupResponses[keyof SignupResponses];
@@ -650,10 +678,10 @@ export type VerifyOtpErrors = {
 export type VerifyOtpError = VerifyOtpErrors[keyof VerifyOtpErrors];
 
 export type VerifyOtpResponses = {
-  200: TokenResponse;
+  200: VerifyOtpResponse;
 };
 
-export type VerifyOtpResponse = VerifyOtpResponses[keyof VerifyOtpResponses];
+export type VerifyOtpResponse2 = VerifyOtpResponses[keyof VerifyOtpResponses];
 
 export type ListChatroomsData = {
   body?: never;
@@ -1192,9 +1220,13 @@ export type ReceiveStripeWebhookData = {
 
 export type ReceiveStripeWebhookErrors = {
   /**
-   * Missing or invalid signature
+   * Missing or invalid signature (INVALID_WEBHOOK_SIGNATURE), or signed but not a proper event (INVALID_WEBHOOK_EVENT)
    */
   400: ProblemResponse;
+  /**
+   * Body over STRIPE_WEBHOOK_BODY_LIMIT_BYTES
+   */
+  413: ProblemResponse;
   /**
    * Billing is not configured
    */
@@ -1204,6 +1236,9 @@ export type ReceiveStripeWebhookErrors = {
 export type ReceiveStripeWebhookError = ReceiveStripeWebhookErrors[keyof ReceiveStripeWebhookErrors];
 
 export type ReceiveStripeWebhookResponses = {
+  /**
+   * Applied, a duplicate, or a genuine event that cannot apply (acknowledged, with the reason stored)
+   */
   200: WebhookAckResponse;
 };
 

@@ -2,11 +2,14 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { CODE_POINTS_NOTE, MaxCodePoints } from '../../common/text-length';
 import { UserProfileResponse } from '../../users/dto/user-profile.dto';
 import { MobileNumber } from '../mobile';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
+const NAME_MAX_LENGTH = 100;
+const EMAIL_MAX_LENGTH = 254;
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -26,35 +29,12 @@ function PasswordField(description: string, options: { optional?: boolean } = {}
   );
 }
 
-export class SignupRequest {
-  @MobileNumber()
-  mobile!: string;
-
-  @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 100 })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
-  name?: string;
-
-  @ApiPropertyOptional({ example: 'ada@example.com', format: 'email', maxLength: 254 })
-  @IsOptional()
-  @Transform(trim)
-  @IsEmail({}, { message: 'email must be a valid email address' })
-  @MaxLength(254)
-  email?: string;
-
-  @PasswordField('Optional: lets the user also log in with /auth/login', { optional: true })
-  password?: string;
-}
-
 export class MobileRequest {
   @MobileNumber()
   mobile!: string;
 }
 
-export class VerifyOtpRequest {
+class OtpProof {
   @MobileNumber()
   mobile!: string;
 
@@ -64,7 +44,45 @@ export class VerifyOtpRequest {
   otp!: string;
 }
 
-export class ResetPasswordRequest extends VerifyOtpRequest {
+/**
+ * The code, plus the account details to use if this proof creates the account or claims a registered but never
+ * verified one; they are ignored for an account that is already verified.
+ */
+export class VerifyOtpRequest extends OtpProof {
+  @ApiPropertyOptional({
+    example: 'Ada Lovelace',
+    maxLength: NAME_MAX_LENGTH,
+    description: `Used only when this proof creates or claims the account. ${CODE_POINTS_NOTE}.`,
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxCodePoints(NAME_MAX_LENGTH)
+  name?: string;
+
+  @ApiPropertyOptional({
+    example: 'ada@example.com',
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
+    description: `Used only when this proof creates or claims the account. ${CODE_POINTS_NOTE}.`,
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxCodePoints(EMAIL_MAX_LENGTH)
+  email?: string;
+
+  @PasswordField(
+    'Lets the user also log in with /auth/login; used only when this proof creates or claims the account',
+    {
+      optional: true,
+    },
+  )
+  password?: string;
+}
+
+export class ResetPasswordRequest extends OtpProof {
   @PasswordField('The new password')
   newPassword!: string;
 }
@@ -123,6 +141,11 @@ export class OtpIssuedResponse {
   expiresIn!: number;
 }
 
+export enum AccountOutcome {
+  Created = 'created',
+  Claimed = 'claimed',
+  Existing = 'existing',
+}
 export class TokenResponse {
   @ApiProperty({ description: 'JWT to send as `Authorization: Bearer <token>`' })
   accessToken!: string;
@@ -138,4 +161,14 @@ export class TokenResponse {
 
   @ApiProperty({ type: UserProfileResponse })
   user!: UserProfileResponse;
+}
+
+export class VerifyOtpResponse extends TokenResponse {
+  @ApiProperty({
+    enum: AccountOutcome,
+    enumName: 'AccountOutcome',
+    description:
+      'created: this proof registered the number; claimed: the number was registered but never proven, so any password and session set before are gone; existing: an account this number had already proven',
+  })
+  account!: AccountOutcome;
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import { Chatroom } from '@app/database';
+import { CODE_POINTS_NOTE, MaxCodePoints } from '../../common/text-length';
 
 export const CHATROOM_TITLE_MAX_LENGTH = 200;
 
@@ -11,22 +12,26 @@ export class CreateChatroomRequest {
   @ApiPropertyOptional({
     example: 'Trip to Lisbon',
     maxLength: CHATROOM_TITLE_MAX_LENGTH,
-    description: 'Defaults to "New chat"',
+    description: `Defaults to "New chat". ${CODE_POINTS_NOTE}.`,
   })
   @IsOptional()
   @Transform(trim)
   @IsString()
   @IsNotEmpty({ message: 'title must not be blank' })
-  @MaxLength(CHATROOM_TITLE_MAX_LENGTH)
+  @MaxCodePoints(CHATROOM_TITLE_MAX_LENGTH)
   title?: string;
 }
 
 export class RenameChatroomRequest {
-  @ApiProperty({ example: 'Lisbon, day by day', maxLength: CHATROOM_TITLE_MAX_LENGTH })
+  @ApiProperty({
+    example: 'Lisbon, day by day',
+    maxLength: CHATROOM_TITLE_MAX_LENGTH,
+    description: `${CODE_POINTS_NOTE}.`,
+  })
   @Transform(trim)
   @IsString()
   @IsNotEmpty({ message: 'title must not be blank' })
-  @MaxLength(CHATROOM_TITLE_MAX_LENGTH)
+  @MaxCodePoints(CHATROOM_TITLE_MAX_LENGTH)
   title!: string;
 }
 
