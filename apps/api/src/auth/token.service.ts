@@ -1,12 +1,14 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { RefreshToken, Session } from '@app/database';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { REDIS, RedisKeys } from '@app/queue';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, IsNull, Not } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { returnedRows } from '../common/sql';
+import { returnedRows } from '@app/database';
 
 export const JWT_ISSUER = 'gemini-chat-backend';
 export const JWT_AUDIENCE = 'gemini-chat-api';
@@ -41,10 +43,14 @@ const hashToken = (token: string): string => createHash('sha256').update(token).
  */
 @Injectable()
 export class TokenService {
+  private readonly logger = new Logger(TokenService.name);
+
   constructor(
     private readonly jwt: JwtService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
   ) {}
 
   async startSession(userId: string): Promise<TokenPair> {
@@ -89,6 +95,7 @@ export class TokenService {
     await this.dataSource
       .getRepository(Session)
       .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
+    await this.announceRevoked([sessionId]);
   }
 
   /** Revokes every live session of the user, except `keepSessionId` when given. */
@@ -99,7 +106,19 @@ export class TokenService {
       .set({ revokedAt: () => 'now()', revokedReason: reason })
       .where('user_id = :userId AND revoked_at IS NULL', { userId });
     if (keepSessionId) query.andWhere('id <> :keepSessionId', { keepSessionId });
-    await query.execute();
+    const result = await query.returning('id').execute();
+    await this.announceRevoked((result.raw as { id: string }[]).map((row) => row.id));
+  }
+
+  /**
+   * Tells every api process, so streams and waits opened with these sessions end at once (the per-request session
+   * check covers everything else). Best effort: the row is already revoked.
+   */
+  private async announceRevoked(sessionIds: string[]): Promise<void> {
+    const channel = this.keys.sessionRevokedChannel();
+    await Promise.all(sessionIds.map((id) => this.redis.publish(channel, id))).catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'Could not announce revoked sessions'),
+    );
   }
 
   /** The per-request check behind every access token: its session must still be live. */
