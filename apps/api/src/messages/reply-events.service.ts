@@ -27,8 +27,11 @@ export class ReplyEventsService {
     const after = lastEventId && STREAM_ENTRY_ID.test(lastEventId) ? lastEventId : '0';
     return new Observable<MessageEvent>((subscriber) => {
       const controller = new AbortController();
-      // Keeps proxies from closing a quiet connection while Gemini thinks.
-      const keepalive = setInterval(() => subscriber.next({ type: 'ping', data: {} }), KEEPALIVE_MS);
+      // Sent at once, so the response starts even while the reply waits in the queue, then every few seconds, so
+      // proxies keep a quiet connection open while Gemini thinks.
+      const ping = (): void => subscriber.next({ type: 'ping', data: {} });
+      ping();
+      const keepalive = setInterval(ping, KEEPALIVE_MS);
       const pump = async (): Promise<void> => {
         for await (const event of this.hub.follow(reply, sessionId, after, controller.signal)) {
           switch (event.type) {
