@@ -88,7 +88,9 @@ describe('reply engine', () => {
     stack.gemini.script({ kind: 'answer', chunks: ['partial ', 'text ', 'and more'], chunkDelayMs: 400 });
     const sent = await alice.post<SentBody>(`/chatroom/${roomId}/message`, { content: 'long one' });
     const stream = openStream(streamUrl(roomId, sent.body.reply.id), aliceToken);
-    await eventually(async () => (stream.events.some((event) => event.event === 'delta') ? true : undefined));
+    await eventually(() =>
+      Promise.resolve(stream.events.some((event) => event.event === 'delta') ? true : undefined),
+    );
     const cancelled = await alice.post<MessageBody>(
       `/chatroom/${roomId}/message/${sent.body.reply.id}/cancel`,
     );
@@ -118,7 +120,7 @@ describe('reply engine', () => {
     stack.gemini.script({ kind: 'hang' });
     const sent = await alice.post<SentBody>(`/chatroom/${roomId}/message`, { content: 'x' });
     const stream = openStream(streamUrl(roomId, sent.body.reply.id), aliceToken);
-    await eventually(async () => (stream.events.length > 0 ? true : undefined));
+    await eventually(() => Promise.resolve(stream.events.length > 0 ? true : undefined));
     expect((await alice.delete(`/chatroom/${roomId}`)).status).toBe(204);
     await stream.ended;
     expect(stream.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'CHATROOM_DELETED' } });
@@ -131,7 +133,7 @@ describe('reply engine', () => {
     stack.gemini.script({ kind: 'hang' });
     const sent = await bobClient.post<SentBody>(`/chatroom/${roomId}/message`, { content: 'x' });
     const stream = openStream(streamUrl(roomId, sent.body.reply.id), bob.accessToken);
-    await eventually(async () => (stream.events.length > 0 ? true : undefined));
+    await eventually(() => Promise.resolve(stream.events.length > 0 ? true : undefined));
     const started = Date.now();
     expect((await bobClient.post('/auth/logout', { refreshToken: bob.refreshToken })).status).toBeLessThan(
       300,
@@ -153,7 +155,9 @@ describe('reply engine', () => {
       }),
     );
     const streams = replies.map((replyId) => openStream(streamUrl(roomId, replyId), carol.accessToken));
-    await eventually(async () => (streams.every((stream) => stream.events.length > 0) ? true : undefined));
+    await eventually(() =>
+      Promise.resolve(streams.every((stream) => stream.events.length > 0) ? true : undefined),
+    );
 
     const fourth = await client.get(`/chatroom/${roomId}/message/${replies[0]}/stream`);
     expect(fourth.status).toBe(429);
