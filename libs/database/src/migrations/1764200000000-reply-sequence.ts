@@ -21,12 +21,12 @@ export class ReplySequence1764200000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "messages" ALTER COLUMN "seq" SET NOT NULL`);
     await queryRunner.query(`DROP INDEX "public"."IDX_b9f998c1db3a6962acc225dc6e"`);
     await queryRunner.query(
-      `CREATE UNIQUE INDEX "IDX_0b8b9c3a2c5a7e0c7f7b5b4b8e" ON "messages" ("chatroom_id", "seq") `,
+      `CREATE UNIQUE INDEX "IDX_acefed8a8e150aa5658bde1be4" ON "messages" ("chatroom_id", "seq") `,
     );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "public"."IDX_0b8b9c3a2c5a7e0c7f7b5b4b8e"`);
+    await queryRunner.query(`DROP INDEX "public"."IDX_acefed8a8e150aa5658bde1be4"`);
     await queryRunner.query(
       `CREATE INDEX "IDX_b9f998c1db3a6962acc225dc6e" ON "messages" ("chatroom_id", "created_at", "id") `,
     );
