@@ -82,7 +82,7 @@ export class MessagesController {
     type: ProblemResponse,
   })
   @ApiTooManyRequestsResponse({
-    description: 'Daily prompt quota or rate limit reached',
+    description: 'Daily prompt quota or rate limit reached, or (with `wait`) too many open streams and waits',
     type: ProblemResponse,
   })
   @ApiServiceUnavailableResponse({
@@ -170,6 +170,14 @@ export class MessagesController {
       'against your open-stream limit (`MAX_STREAMS_PER_USER`, 429 `STREAM_LIMIT_REACHED` beyond).',
   })
   @ApiProduces('text/event-stream')
+  @ApiTooManyRequestsResponse({
+    description: 'Too many open streams and waits of yours (`STREAM_LIMIT_REACHED`)',
+    type: ProblemResponse,
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'This server has too many open streams',
+    type: ProblemResponse,
+  })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
   @ApiOkResponse({
     description: 'text/event-stream',
