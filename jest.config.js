@@ -11,7 +11,7 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@app/(config|database|queue|gemini|observability|stand-ins)(|/.*)$': '<rootDir>/libs/$1/src$2',
+  '^@app/(config|database|queue|gemini|observability|stand-ins|replies)(|/.*)$': '<rootDir>/libs/$1/src$2',
   '^@app/sdk$': '<rootDir>/libs/sdk/src',
 };
 // content-disposition 3 (under @fastify/static, which Swagger UI needs) ships ESM only; Jest on Node 20 needs it as CommonJS.

@@ -1,5 +1,6 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
+import { RedisModule } from '@app/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
@@ -9,7 +10,6 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
-import { RedisModule } from './redis/redis.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { AuthFailureModule } from './throttling/auth-failure.module';
 import { ThrottlingModule } from './throttling/throttling.module';
@@ -25,7 +25,7 @@ export class ApiModule {
         LoggingModule,
         MetricsModule,
         DatabaseModule.forRoot(),
-        RedisModule,
+        RedisModule.forRoot('api'),
         AuthFailureModule,
         HealthModule,
         AuthModule,

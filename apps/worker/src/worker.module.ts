@@ -2,17 +2,17 @@ import { APP_CONFIG, AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { GeminiClient } from '@app/gemini';
 import { asyncStdout } from '@app/observability';
+import { RedisModule } from '@app/queue';
+import { RepliesModule } from '@app/replies';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { CancellationRegistry } from './generation/cancellation.registry';
 import { GenerationService } from './generation/generation.service';
 import { Reconciler } from './generation/reconciler';
-import { ReplyStreamWriter } from './generation/reply-stream.writer';
 import { ReplyWorker } from './generation/reply.worker';
 import { WorkerHttpServer } from './http/worker-http.server';
 import { Pruner } from './maintenance/pruner';
 import { WorkerMetrics } from './metrics/worker-metrics';
-import { redisProviders, WorkerRedisShutdown } from './redis.providers';
 
 @Module({})
 export class WorkerModule {
@@ -25,10 +25,10 @@ export class WorkerModule {
           pinoHttp: [{ level: config?.nodeEnv === 'test' ? 'error' : 'info' }, asyncStdout()],
         }),
         DatabaseModule.forRoot(),
+        RedisModule.forRoot('worker'),
+        RepliesModule,
       ],
       providers: [
-        ...redisProviders,
-        WorkerRedisShutdown,
         WorkerMetrics,
         {
           provide: GeminiClient,
@@ -37,7 +37,6 @@ export class WorkerModule {
             new GeminiClient(appConfig.gemini, metrics.recordGeminiCall),
         },
         CancellationRegistry,
-        ReplyStreamWriter,
         GenerationService,
         ReplyWorker,
         Reconciler,

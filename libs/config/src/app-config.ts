@@ -59,6 +59,8 @@ export interface AppConfig {
     maxChatroomsPerUser: number;
     replyStaleAfterSeconds: number;
   };
+  /** Open SSE streams plus `?wait` requests: per user across all api processes, and per api process. */
+  streams: { maxPerUser: number; maxPerProcess: number };
   limits: { basicDailyLimit: number; proDailyLimit: number; ratePerMinute: number };
   stripe: {
     apiKey?: string;
@@ -195,6 +197,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxChatroomsPerUser: env.MAX_CHATROOMS_PER_USER,
       replyStaleAfterSeconds: env.REPLY_STALE_AFTER_SECONDS,
     },
+    streams: { maxPerUser: env.MAX_STREAMS_PER_USER, maxPerProcess: env.MAX_STREAMS_PER_PROCESS },
     limits: {
       basicDailyLimit: env.BASIC_DAILY_LIMIT,
       proDailyLimit: env.PRO_DAILY_LIMIT,

@@ -225,6 +225,18 @@ export class Environment {
   @Transform(toInt)
   @IsInt()
   @Min(1)
+  @Max(1000)
+  MAX_STREAMS_PER_USER = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_STREAMS_PER_PROCESS = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   @Max(86400)
   REPLY_STALE_AFTER_SECONDS = 300;
 

@@ -3,3 +3,4 @@ export * from './database.module';
 export * from './dependency-outage';
 export * from './entities';
 export * from './migrate';
+export * from './returned-rows';

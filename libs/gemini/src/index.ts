@@ -1,3 +1,2 @@
-export * from './conversation';
 export * from './gemini-error';
 export * from './gemini.client';

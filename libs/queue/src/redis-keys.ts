@@ -1,13 +1,44 @@
 /**
- * Every Redis key the apps write, in one place, each under the configured prefix so several deployments (or
- * test suites) can share one Redis without touching each other's data.
+ * Every Redis key and channel the apps name themselves, under the configured prefix so several deployments (or
+ * test suites) can share one Redis without touching each other's data. BullMQ (`<prefix>:replies:*`) and the
+ * chatroom list cache (keyv namespace `<prefix>`) derive their keys from the same prefix.
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
 
-  /** A stream of a reply's deltas, read by the SSE endpoint. */
+  /** A reply's stream of events (format: libs/replies/src/reply-stream.protocol.ts). */
   replyStream(replyId: string): string {
     return `${this.prefix}:reply-stream:${replyId}`;
+  }
+
+  /** Set when a reply's stream takes no more deltas: `closing` (being cancelled) or `ended` (terminal written). */
+  replySeal(replyId: string): string {
+    return `${this.prefix}:reply-seal:${replyId}`;
+  }
+
+  /** Pub/sub channel announcing each new entry of a reply's stream to the api processes watching it. */
+  replyEvents(replyId: string): string {
+    return `${this.prefix}:reply-events:${replyId}`;
+  }
+
+  /** Pub/sub channel on which the api announces the ids of revoked sessions (logout, password change, reuse). */
+  sessionRevokedChannel(): string {
+    return `${this.prefix}:session-revoked`;
+  }
+
+  /** A user's open streams and waits: a sorted set of lease ids scored by expiry time. */
+  streamLeases(userId: string): string {
+    return `${this.prefix}:stream-leases:${userId}`;
+  }
+
+  /** Held by the one worker running a reconciliation pass. */
+  reconcilerLock(): string {
+    return `${this.prefix}:reconciler-lock`;
+  }
+
+  /** Where the api's rate-limit counters live (the throttler storage adds its own suffixes). */
+  throttlePrefix(): string {
+    return `${this.prefix}:throttle:`;
   }
 
   /** Pub/sub channel on which the api asks workers to abort a reply's generation. */

@@ -4,7 +4,7 @@ import { GenerateReplyJobData, ReplyJobName, replyJobId } from './queue.contract
 /** Name of the custom backoff strategy the worker registers (exponential with full jitter, honouring Retry-After). */
 export const REPLY_BACKOFF = 'gemini-backoff';
 
-/** Attempts come from the worker's config at failure time, so both sides only agree on the retention here. */
+/** Retention of finished jobs; attempts are set per job by whoever enqueues it (GEMINI_MAX_ATTEMPTS, or what a re-enqueued reply has left). */
 export const REPLY_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 3600, count: 10_000 },
   removeOnFail: { age: 7 * 86_400, count: 10_000 },

@@ -1,10 +1,9 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { OtpPurpose } from '@app/database';
-import { RedisKeys } from '@app/queue';
+import { REDIS, RedisKeys } from '@app/queue';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { REDIS } from '../redis/redis.module';
 
 const HOUR_SECONDS = 3600;
 

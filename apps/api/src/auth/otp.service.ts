@@ -3,7 +3,7 @@ import { OtpChallenge, OtpPurpose } from '@app/database';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import { returnedRows } from '../common/sql';
+import { returnedRows } from '@app/database';
 import { generateOtp, OTP_MAX_FAILED_ATTEMPTS, OtpHasher } from './otp-code';
 
 export interface IssuedOtp {

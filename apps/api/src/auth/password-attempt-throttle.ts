@@ -1,9 +1,8 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { RedisKeys } from '@app/queue';
+import { REDIS, RedisKeys } from '@app/queue';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { REDIS } from '../redis/redis.module';
 
 /** How long a run of wrong passwords is remembered after the last one. */
 const FAILURE_MEMORY_SECONDS = 86_400;

@@ -1,12 +1,13 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { RefreshToken, Session } from '@app/database';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { RefreshToken, returnedRows, Session } from '@app/database';
+import { REDIS, RedisKeys } from '@app/queue';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
 import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { returnedRows } from '../common/sql';
 import { AuthenticatedUser } from './current-user.decorator';
 
 export const JWT_ISSUER = 'gemini-chat-backend';
@@ -48,6 +49,7 @@ const hashToken = (token: string): string => createHash('sha256').update(token).
  */
 @Injectable()
 export class TokenService {
+  private readonly logger = new Logger(TokenService.name);
   /**
    * A KeyObject, made once: given a string, jsonwebtoken first tries (and fails) to parse it as a PEM public key on
    * every verification, which cost a third of the api's CPU on an authenticated GET (docs/benchmarks.md).
@@ -58,6 +60,8 @@ export class TokenService {
     private readonly jwt: JwtService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
   ) {
     this.verificationKey = createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8'));
   }
@@ -138,6 +142,7 @@ export class TokenService {
     await this.dataSource
       .getRepository(Session)
       .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
+    await this.announceRevoked([sessionId]);
   }
 
   /** Revokes every live session of the user, except `keepSessionId` when given; in `manager`'s transaction if given. */
@@ -153,7 +158,19 @@ export class TokenService {
       .set({ revokedAt: () => 'now()', revokedReason: reason })
       .where('user_id = :userId AND revoked_at IS NULL', { userId });
     if (keepSessionId) query.andWhere('id <> :keepSessionId', { keepSessionId });
-    await query.execute();
+    const result = await query.returning('id').execute();
+    await this.announceRevoked((result.raw as { id: string }[]).map((row) => row.id));
+  }
+
+  /**
+   * Tells every api process, so streams and waits opened with these sessions end at once (the per-request session
+   * check covers everything else). Best effort: the row is already revoked.
+   */
+  private async announceRevoked(sessionIds: string[]): Promise<void> {
+    const channel = this.keys.sessionRevokedChannel();
+    await Promise.all(sessionIds.map((id) => this.redis.publish(channel, id))).catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'Could not announce revoked sessions'),
+    );
   }
 
   /**

@@ -20,7 +20,7 @@ export class ChatroomDetailService {
     const chatroom = await this.chatrooms.get(userId, id);
     const recent = await this.messages.find({
       where: { chatroomId: id, userId },
-      order: { createdAt: 'DESC', id: 'DESC' },
+      order: { seq: 'DESC' },
       take: RECENT_MESSAGES,
     });
     return {

@@ -1,5 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Chatroom, Message } from '@app/database';
+import { RepliesModule } from '@app/replies';
 import { createKeyvNonBlocking } from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
 import { Module } from '@nestjs/common';
@@ -12,6 +13,7 @@ import { ChatroomsService } from './chatrooms.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Chatroom, Message]),
+    RepliesModule,
     // @keyv/redis is the maintained Redis store of cache-manager 7 (cache-manager-redis-yet targets cache-manager 5).
     // The non-blocking variant answers "not cached" at once when Redis is down instead of queueing commands.
     CacheModule.registerAsync({

@@ -1,13 +1,11 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Chatroom, Message, MessageStatus } from '@app/database';
-import { RedisKeys } from '@app/queue';
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import Redis from 'ioredis';
-import { In, Repository } from 'typeorm';
+import { Chatroom, Tier } from '@app/database';
+import { OPEN_REPLY_STATUSES, ReplyLifecycle } from '@app/replies';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { decodeCursor, encodeCursor, PageQuery } from '../common/pagination';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { REDIS } from '../redis/redis.module';
 import { CacheStatus, ChatroomListCache } from './chatroom-list.cache';
 import { ChatroomPageResponse, ChatroomResponse } from './dto/chatroom.dto';
 
@@ -15,29 +13,28 @@ const DEFAULT_TITLE = 'New chat';
 
 @Injectable()
 export class ChatroomsService {
-  private readonly logger = new Logger(ChatroomsService.name);
-
   constructor(
     @InjectRepository(Chatroom) private readonly chatrooms: Repository<Chatroom>,
-    @InjectRepository(Message) private readonly messages: Repository<Message>,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly listCache: ChatroomListCache,
-    @Inject(REDIS) private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly replies: ReplyLifecycle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Counting and inserting under a lock on the owner's row, so concurrent creates cannot pass the cap. */
   async create(userId: string, title: string | undefined): Promise<ChatroomResponse> {
-    const owned = await this.chatrooms.count({ where: { userId } });
-    if (owned >= this.config.chat.maxChatroomsPerUser) {
-      throw new ProblemException(
-        HttpStatus.CONFLICT,
-        ErrorCode.ChatroomLimitReached,
-        `You already have ${owned} chatrooms, the maximum; delete one to create another`,
-      );
-    }
-    const chatroom = await this.chatrooms.save(
-      this.chatrooms.create({ userId, title: title ?? DEFAULT_TITLE }),
-    );
+    const chatroom = await this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+      const owned = await manager.count(Chatroom, { where: { userId } });
+      if (owned >= this.config.chat.maxChatroomsPerUser) {
+        throw new ProblemException(
+          HttpStatus.CONFLICT,
+          ErrorCode.ChatroomLimitReached,
+          `You already have ${owned} chatrooms, the maximum; delete one to create another`,
+        );
+      }
+      return manager.save(manager.create(Chatroom, { userId, title: title ?? DEFAULT_TITLE }));
+    });
     await this.listCache.invalidate(userId);
     return ChatroomResponse.from(chatroom);
   }
@@ -67,10 +64,18 @@ export class ChatroomsService {
 
   async get(userId: string, id: string): Promise<Chatroom> {
     const chatroom = await this.chatrooms.findOne({ where: { id, userId } });
-    if (!chatroom) {
-      throw new ProblemException(HttpStatus.NOT_FOUND, ErrorCode.NotFound, `Chatroom ${id} not found`);
-    }
+    if (!chatroom) throw notFound(id);
     return chatroom;
+  }
+
+  /** The owner's tier, read with the ownership check in one query; 404 when the chatroom is not the user's. */
+  async ownerTier(userId: string, id: string): Promise<Tier> {
+    const [row] = await this.dataSource.query<{ tier: Tier }[]>(
+      'SELECT users.tier FROM chatrooms JOIN users ON users.id = chatrooms.user_id WHERE chatrooms.id = $1 AND chatrooms.user_id = $2',
+      [id, userId],
+    );
+    if (!row) throw notFound(id);
+    return row.tier;
   }
 
   async rename(userId: string, id: string, title: string): Promise<ChatroomResponse> {
@@ -81,27 +86,27 @@ export class ChatroomsService {
     return ChatroomResponse.from(saved);
   }
 
-  /** Deletes the chatroom and its messages (foreign key cascade), and stops generations still running in it. */
+  /**
+   * Deletes the chatroom and its messages (foreign key cascade). The chatroom's row is locked first, so no prompt
+   * can be added meanwhile; the replies still open then get an `error` event on their streams and their
+   * generation is stopped.
+   */
   async remove(userId: string, id: string): Promise<void> {
-    const inFlight = await this.messages.find({
-      select: { id: true },
-      where: { chatroomId: id, userId, status: In([MessageStatus.Queued, MessageStatus.Generating]) },
+    const openReplies = await this.dataSource.transaction(async (manager) => {
+      const owned: unknown[] = await manager.query(
+        'SELECT 1 FROM chatrooms WHERE id = $1 AND user_id = $2 FOR UPDATE',
+        [id, userId],
+      );
+      if (owned.length === 0) throw notFound(id);
+      const open = await manager.query<{ id: string }[]>(
+        `SELECT id FROM messages WHERE chatroom_id = $1 AND role = 'model' AND status = ANY($2::message_status[])`,
+        [id, OPEN_REPLY_STATUSES],
+      );
+      await manager.delete(Chatroom, { id });
+      return open.map((reply) => reply.id);
     });
-    const result = await this.chatrooms.delete({ id, userId });
-    if (!result.affected) {
-      throw new ProblemException(HttpStatus.NOT_FOUND, ErrorCode.NotFound, `Chatroom ${id} not found`);
-    }
     await this.listCache.invalidate(userId);
-    await Promise.all(
-      inFlight.map((reply) =>
-        this.redis.publish(this.keys.replyCancelChannel(), reply.id).catch((error: unknown) => {
-          this.logger.warn(
-            { err: error, replyId: reply.id },
-            'Could not ask workers to stop a deleted reply',
-          );
-        }),
-      ),
-    );
+    await this.replies.abandon(openReplies);
   }
 
   private paginate(all: ChatroomResponse[], page: PageQuery): ChatroomPageResponse {
@@ -124,3 +129,6 @@ export class ChatroomsService {
     };
   }
 }
+
+const notFound = (id: string): ProblemException =>
+  new ProblemException(HttpStatus.NOT_FOUND, ErrorCode.NotFound, `Chatroom ${id} not found`);

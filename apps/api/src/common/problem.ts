@@ -28,6 +28,7 @@ export enum ErrorCode {
   PasswordRequired = 'CURRENT_PASSWORD_REQUIRED',
   ChatroomLimitReached = 'CHATROOM_LIMIT_REACHED',
   ReplyAlreadyFinal = 'REPLY_ALREADY_FINAL',
+  StreamLimitReached = 'STREAM_LIMIT_REACHED',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   AlreadyPro = 'ALREADY_PRO',
   NoSubscription = 'NO_SUBSCRIPTION',

@@ -1,7 +1,7 @@
+import { REDIS } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
-import { REDIS } from '../redis/redis.module';
 
 @Injectable()
 export class RedisHealthIndicator {

@@ -82,7 +82,7 @@ export class MessagesController {
     type: ProblemResponse,
   })
   @ApiTooManyRequestsResponse({
-    description: 'Daily prompt quota or rate limit reached',
+    description: 'Daily prompt quota or rate limit reached, or (with `wait`) too many open streams and waits',
     type: ProblemResponse,
   })
   @ApiServiceUnavailableResponse({
@@ -100,11 +100,13 @@ export class MessagesController {
   ): Promise<SentMessageResponse> {
     const outcome = await this.messages.send({
       userId: user.id,
+      sessionId: user.sessionId,
       chatroomId,
       content: body.content,
       idempotencyKey,
       waitSeconds: query.wait,
       requestId: String(request.id),
+      clientGone: query.wait ? whenClientLeaves(reply) : undefined,
     });
     if (outcome.quota) setQuotaHeaders(reply, outcome.quota);
     void reply
@@ -160,11 +162,22 @@ export class MessagesController {
     operationId: 'streamReply',
     summary: 'Stream a reply as Server-Sent Events',
     description:
-      'Events: `delta` (data `{"text"}`: append it), `reset` (a retry started: drop the text so far), and a last ' +
-      '`final` (data: the complete message with token usage). Late joiners get the whole text; reconnecting with ' +
-      '`Last-Event-ID` resumes after that event; a final reply gives the `final` event at once.',
+      'Events: `reset` (an attempt starts: drop any text so far; it opens every stream), `delta` (data ' +
+      '`{"text"}`: append it), then exactly one terminal event: `final` (data: the stored message, the same as a ' +
+      'later GET returns, also after a cancel) or `error` (data `{"code","message"}`: `CHATROOM_DELETED`, ' +
+      '`SESSION_ENDED` on logout, `STREAM_UNAVAILABLE`: reconnect). Late joiners get the whole text; reconnecting ' +
+      'with `Last-Event-ID` resumes after that event; a final reply gives the `final` event at once. Counts ' +
+      'against your open-stream limit (`MAX_STREAMS_PER_USER`, 429 `STREAM_LIMIT_REACHED` beyond).',
   })
   @ApiProduces('text/event-stream')
+  @ApiTooManyRequestsResponse({
+    description: 'Too many open streams and waits of yours (`STREAM_LIMIT_REACHED`)',
+    type: ProblemResponse,
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'This server has too many open streams',
+    type: ProblemResponse,
+  })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
   @ApiOkResponse({
     description: 'text/event-stream',
@@ -176,7 +189,14 @@ export class MessagesController {
     @Param('messageId', uuid) messageId: string,
     @Headers('last-event-id') lastEventId: string | undefined,
   ): Promise<Observable<MessageEvent>> {
-    const message = await this.messages.get(user.id, chatroomId, messageId);
-    return this.replyEvents.stream(message, lastEventId);
+    const { reply, lease } = await this.messages.openStream(user.id, chatroomId, messageId);
+    return this.replyEvents.stream(reply, user.sessionId, lease, lastEventId);
   }
+}
+
+/** Aborts when the response is done or the client has gone away, whichever comes first. */
+function whenClientLeaves(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => controller.abort());
+  return controller.signal;
 }

@@ -1,4 +1,5 @@
 import { Message } from '@app/database';
+import { RepliesModule } from '@app/replies';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChatroomsModule } from '../chatrooms/chatrooms.module';
@@ -7,11 +8,18 @@ import { QuotaModule } from '../quota/quota.module';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { ReplyEventsService } from './reply-events.service';
-import { ReplyStreamReader } from './reply-stream.reader';
+import { ReplyEventHub } from './reply-event-hub';
+import { StreamLeases } from './stream-leases';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Message]), ChatroomsModule, RepliesQueueModule, QuotaModule],
+  imports: [
+    TypeOrmModule.forFeature([Message]),
+    RepliesModule,
+    ChatroomsModule,
+    RepliesQueueModule,
+    QuotaModule,
+  ],
   controllers: [MessagesController],
-  providers: [MessagesService, ReplyStreamReader, ReplyEventsService],
+  providers: [MessagesService, ReplyEventHub, StreamLeases, ReplyEventsService],
 })
 export class MessagesModule {}

@@ -1,46 +1,75 @@
 import { Message } from '@app/database';
+import { ReplyErrorCode, STREAM_ENTRY_ID } from '@app/replies';
 import { Injectable, Logger, MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { MessageResponse } from './dto/message.dto';
-import { ReplyStreamReader } from './reply-stream.reader';
+import { ReplyEventHub } from './reply-event-hub';
+import { StreamLease, StreamLeases } from './stream-leases';
 
-const STREAM_ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
 const KEEPALIVE_MS = 15_000;
 
-/** Turns a reply's stream into Server-Sent Events, ending with the `final` event. */
+/** Turns a reply's events into Server-Sent Events, ending with `final` or `error`, and frees the lease after. */
 @Injectable()
 export class ReplyEventsService {
   private readonly logger = new Logger(ReplyEventsService.name);
 
-  constructor(private readonly reader: ReplyStreamReader) {}
+  constructor(
+    private readonly hub: ReplyEventHub,
+    private readonly leases: StreamLeases,
+  ) {}
 
-  stream(reply: Message, lastEventId: string | undefined): Observable<MessageEvent> {
+  stream(
+    reply: Message,
+    sessionId: string,
+    lease: StreamLease,
+    lastEventId: string | undefined,
+  ): Observable<MessageEvent> {
     const after = lastEventId && STREAM_ENTRY_ID.test(lastEventId) ? lastEventId : '0';
     return new Observable<MessageEvent>((subscriber) => {
       const controller = new AbortController();
-      // Keeps proxies from closing a quiet connection while Gemini thinks.
-      const keepalive = setInterval(() => subscriber.next({ type: 'ping', data: {} }), KEEPALIVE_MS);
+      // Sent at once, so the response starts even while the reply waits in the queue, then every few seconds, so
+      // proxies keep a quiet connection open while Gemini thinks.
+      const ping = (): void => subscriber.next({ type: 'ping', data: {} });
+      ping();
+      const keepalive = setInterval(ping, KEEPALIVE_MS);
       const pump = async (): Promise<void> => {
-        for await (const event of this.reader.read(reply, after, controller.signal)) {
-          if (event.type === 'delta')
-            subscriber.next({ id: event.id, type: 'delta', data: { text: event.text } });
-          if (event.type === 'reset') subscriber.next({ id: event.id, type: 'reset', data: {} });
-          if (event.type === 'final') {
-            subscriber.next({ id: event.id, type: 'final', data: MessageResponse.from(event.message) });
+        for await (const event of this.hub.follow(reply, sessionId, after, controller.signal)) {
+          switch (event.type) {
+            case 'reset':
+              subscriber.next({ id: event.id, type: 'reset', data: {} });
+              break;
+            case 'delta':
+              subscriber.next({ id: event.id, type: 'delta', data: { text: event.text } });
+              break;
+            case 'final':
+              subscriber.next({ id: event.id, type: 'final', data: MessageResponse.from(event.message) });
+              break;
+            case 'error':
+              subscriber.next({
+                id: event.id,
+                type: 'error',
+                data: { code: event.code, message: event.message },
+              });
+              break;
           }
         }
       };
       pump()
-        .then(() => subscriber.complete())
         .catch((error: unknown) => {
           this.logger.warn({ err: error, replyId: reply.id }, 'Reply stream ended with an error');
           subscriber.next({
             type: 'error',
-            data: { code: 'STREAM_UNAVAILABLE', message: 'Stream interrupted; reconnect' },
+            data: {
+              code: ReplyErrorCode.StreamUnavailable,
+              message: 'Stream interrupted; reconnect with Last-Event-ID',
+            },
           });
-          subscriber.complete();
         })
-        .finally(() => clearInterval(keepalive));
+        .finally(() => {
+          clearInterval(keepalive);
+          void this.leases.release(lease);
+          subscriber.complete();
+        });
       return () => {
         clearInterval(keepalive);
         controller.abort();

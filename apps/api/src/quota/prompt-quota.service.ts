@@ -1,12 +1,11 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Tier, User } from '@app/database';
-import { RedisKeys } from '@app/queue';
+import { REDIS, RedisKeys } from '@app/queue';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { Repository } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { REDIS } from '../redis/redis.module';
 import { Clock } from './clock';
 
 export interface QuotaUsage {
@@ -55,8 +54,9 @@ export class PromptQuotaService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async reserve(userId: string): Promise<QuotaReservation> {
-    const limit = await this.limitFor(userId);
+  /** `tier`, when the caller has just read it, saves a query. */
+  async reserve(userId: string, tier?: Tier): Promise<QuotaReservation> {
+    const limit = this.limitOf(tier ?? (await this.tierOf(userId)));
     const now = this.clock.now();
     const day = utcDay(now);
     const resetsAt = nextUtcMidnight(now);
@@ -90,7 +90,7 @@ export class PromptQuotaService {
   }
 
   async usage(userId: string): Promise<QuotaUsage> {
-    const limit = await this.limitFor(userId);
+    const limit = this.limitOf(await this.tierOf(userId));
     const now = this.clock.now();
     const raw = await this.run(() => this.redis.get(this.keys.dailyPrompts(userId, utcDay(now))));
     const used = Math.min(Number(raw ?? 0), limit);
@@ -98,9 +98,13 @@ export class PromptQuotaService {
   }
 
   /** The tier comes from PostgreSQL on every check, so an upgrade or downgrade applies to the very next prompt. */
-  private async limitFor(userId: string): Promise<number> {
+  private async tierOf(userId: string): Promise<Tier | undefined> {
     const user = await this.users.findOne({ select: { id: true, tier: true }, where: { id: userId } });
-    return user?.tier === Tier.Pro ? this.config.limits.proDailyLimit : this.config.limits.basicDailyLimit;
+    return user?.tier;
+  }
+
+  private limitOf(tier: Tier | undefined): number {
+    return tier === Tier.Pro ? this.config.limits.proDailyLimit : this.config.limits.basicDailyLimit;
   }
 
   /** Fails closed: without the counter no prompt is accepted, so Gemini is never called unmetered. */

@@ -5,7 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { returnedRows } from '../common/sql';
+import { returnedRows } from '@app/database';
 import { Clock } from '../quota/clock';
 import { notConfigured, StripeClient, SubscriptionSnapshot } from './stripe.client';
 import { tierForSubscription } from './tier-policy';

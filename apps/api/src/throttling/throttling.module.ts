@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { redisOptions } from '@app/queue';
+import { redisOptions, RedisKeys } from '@app/queue';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ExecutionContext, Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -23,7 +23,7 @@ const isHealthRoute = (context: ExecutionContext): boolean =>
       useFactory: (config: AppConfig) => {
         const storage = new ThrottlerStorageRedisService(config.redis.url, {
           ...redisOptions('api'),
-          keyPrefix: `${config.redis.prefix}:throttle:`,
+          keyPrefix: new RedisKeys(config.redis.prefix).throttlePrefix(),
           connectionName: 'api-throttle',
         });
         // Without a listener ioredis reports every failed reconnect as an unhandled error.

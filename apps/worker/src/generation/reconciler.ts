@@ -1,13 +1,10 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Message, MessageRole, MessageStatus } from '@app/database';
-import { enqueueReply, QueueName, RedisKeys, replyJobId } from '@app/queue';
+import { MessageStatus } from '@app/database';
+import { enqueueReply, QueueName, REDIS, RedisKeys, replyJobId } from '@app/queue';
+import { ReplyErrorCode, ReplyLifecycle, ReplyRepository } from '@app/replies';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { DataSource } from 'typeorm';
-import { WORKER_REDIS } from '../redis.providers';
-import { GenerationService } from './generation.service';
 
 const BATCH = 200;
 
@@ -24,10 +21,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private queue?: Queue;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(WORKER_REDIS) private readonly redis: Redis,
+    private readonly replies: ReplyRepository,
+    private readonly lifecycle: ReplyLifecycle,
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly generation: GenerationService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,7 +45,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Returns how many replies it re-enqueued and failed; skipped (zeros) when another worker holds the lock. */
   async runOnce(): Promise<{ requeued: number; failed: number }> {
-    const lockKey = `${this.config.redis.prefix}:reconciler-lock`;
+    const lockKey = this.keys.reconcilerLock();
     const intervalMs = this.config.worker.reconcileIntervalSeconds * 1000;
     try {
       if ((await this.redis.set(lockKey, String(process.pid), 'PX', intervalMs, 'NX')) !== 'OK') {
@@ -64,9 +61,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async requeueForgotten(): Promise<number> {
-    const stale = await this.staleReplies(
+    const stale = await this.replies.stale(
       MessageStatus.Queued,
       Math.max(5, this.config.worker.reconcileIntervalSeconds),
+      BATCH,
     );
     let requeued = 0;
     for (const { id: replyId } of stale) {
@@ -86,7 +84,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
    * attempts are spent, or whose job finished without settling it, is failed.
    */
   private async settleAbandoned(): Promise<{ requeued: number; failed: number }> {
-    const stale = await this.staleReplies(MessageStatus.Generating, this.config.chat.replyStaleAfterSeconds);
+    const stale = await this.replies.stale(
+      MessageStatus.Generating,
+      this.config.chat.replyStaleAfterSeconds,
+      BATCH,
+    );
     let requeued = 0;
     let failed = 0;
     for (const { id: replyId, attempts } of stale) {
@@ -98,29 +100,13 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         requeued++;
         continue;
       }
-      await this.generation.fail(replyId, {
-        code: 'STALLED',
+      await this.lifecycle.fail(replyId, {
+        code: ReplyErrorCode.Stalled,
         message: 'Generation stopped and was not resumed',
       });
       failed++;
     }
     if (requeued) this.logger.warn({ requeued }, 'Re-enqueued generating replies whose job was lost');
     return { requeued, failed };
-  }
-
-  private async staleReplies(
-    status: MessageStatus,
-    olderThanSeconds: number,
-  ): Promise<{ id: string; attempts: number }[]> {
-    return this.dataSource
-      .getRepository(Message)
-      .createQueryBuilder('message')
-      .select('message.id', 'id')
-      .addSelect('message.attempts', 'attempts')
-      .where('message.role = :role AND message.status = :status', { role: MessageRole.Model, status })
-      .andWhere(`message.updated_at < now() - make_interval(secs => :age)`, { age: olderThanSeconds })
-      .orderBy('message.updated_at', 'ASC')
-      .limit(BATCH)
-      .getRawMany<{ id: string; attempts: number }>();
   }
 }

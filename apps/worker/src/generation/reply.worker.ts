@@ -2,6 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { isDependencyOutage } from '@app/database';
 import { GeminiError } from '@app/gemini';
 import { GenerateReplyJobData, QueueName, REPLY_BACKOFF } from '@app/queue';
+import { ReplyErrorCode, ReplyLifecycle } from '@app/replies';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -29,6 +30,7 @@ export class ReplyWorker implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly generation: GenerationService,
+    private readonly replies: ReplyLifecycle,
     private readonly cancellations: CancellationRegistry,
     private readonly metrics: WorkerMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -112,10 +114,10 @@ export class ReplyWorker implements OnApplicationBootstrap, BeforeApplicationShu
       error instanceof GeminiError
         ? { code: error.code, message: `${error.message}; gave up after ${job.attemptsMade} attempts` }
         : /stalled/i.test(error.message)
-          ? { code: 'STALLED', message: 'The worker generating this reply stopped repeatedly' }
-          : { code: 'INTERNAL_ERROR', message: 'The reply could not be generated' };
+          ? { code: ReplyErrorCode.Stalled, message: 'The worker generating this reply stopped repeatedly' }
+          : { code: ReplyErrorCode.InternalError, message: 'The reply could not be generated' };
     try {
-      await this.generation.fail(job.data.replyId, failure);
+      await this.replies.fail(job.data.replyId, failure);
     } catch (failError) {
       this.logger.error(
         { err: failError, replyId: job.data.replyId },

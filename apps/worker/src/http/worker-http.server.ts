@@ -1,5 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { bearerTokenMatches } from '@app/observability';
+import { REDIS } from '@app/queue';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
@@ -7,7 +8,6 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { WorkerMetrics } from '../metrics/worker-metrics';
-import { WORKER_REDIS } from '../redis.providers';
 
 interface Answer {
   status: number;
@@ -33,7 +33,7 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(WORKER_REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly metrics: WorkerMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}

@@ -1,10 +1,9 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { RedisKeys } from '@app/queue';
+import { REDIS, RedisKeys } from '@app/queue';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { WORKER_REDIS } from '../redis.providers';
 
 /** Rows deleted per statement, so a large backlog never holds locks for long. */
 const BATCH = 1000;
@@ -38,7 +37,7 @@ export class Pruner implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(WORKER_REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}

@@ -31,6 +31,10 @@ export class Chatroom {
   @Column({ type: 'timestamptz', default: () => 'now()' })
   lastActivityAt!: Date;
 
+  /** The `seq` of the chatroom's newest message; the row is locked to number new ones. */
+  @Column({ type: 'int', default: 0 })
+  lastMessageSeq!: number;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -24,14 +24,8 @@ export enum MessageStatus {
   Failed = 'failed',
 }
 
-export const FINAL_MESSAGE_STATUSES: readonly MessageStatus[] = [
-  MessageStatus.Completed,
-  MessageStatus.Cancelled,
-  MessageStatus.Failed,
-];
-
 @Entity('messages')
-@Index(['chatroomId', 'createdAt', 'id'])
+@Index(['chatroomId', 'seq'], { unique: true })
 @Index(['status', 'updatedAt'])
 @Index(['userId', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 export class Message {
@@ -44,6 +38,10 @@ export class Message {
   @ManyToOne(() => Chatroom, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'chatroom_id' })
   chatroom?: Relation<Chatroom>;
+
+  /** Position in the chatroom (1, 2, 3…): the order of the conversation, which timestamps cannot break ties in. */
+  @Column({ type: 'int' })
+  seq!: number;
 
   /** Denormalised owner, so ownership is part of every message query without a join. */
   @Column({ type: 'uuid' })

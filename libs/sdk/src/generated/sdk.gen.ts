@@ -385,7 +385,7 @@ export const cancelReply = <ThrowOnError extends boolean = false>(
 /**
  * Stream a reply as Server-Sent Events
  *
- * Events: `delta` (data `{"text"}`: append it), `reset` (a retry started: drop the text so far), and a last `final` (data: the complete message with token usage). Late joiners get the whole text; reconnecting with `Last-Event-ID` resumes after that event; a final reply gives the `final` event at once.
+ * Events: `reset` (an attempt starts: drop any text so far; it opens every stream), `delta` (data `{"text"}`: append it), then exactly one terminal event: `final` (data: the stored message, the same as a later GET returns, also after a cancel) or `error` (data `{"code","message"}`: `CHATROOM_DELETED`, `SESSION_ENDED` on logout, `STREAM_UNAVAILABLE`: reconnect). Late joiners get the whole text; reconnecting with `Last-Event-ID` resumes after that event; a final reply gives the `final` event at once. Counts against your open-stream limit (`MAX_STREAMS_PER_USER`, 429 `STREAM_LIMIT_REACHED` beyond).
  */
 export const streamReply = <ThrowOnError extends boolean = false>(
   options: Options<StreamReplyData, ThrowOnError, StreamReplyResponse>,

@@ -108,6 +108,7 @@ export type ErrorCode =
   | 'CURRENT_PASSWORD_REQUIRED'
   | 'CHATROOM_LIMIT_REACHED'
   | 'REPLY_ALREADY_FINAL'
+  | 'STREAM_LIMIT_REACHED'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'ALREADY_PRO'
   | 'NO_SUBSCRIPTION'
@@ -150,7 +151,7 @@ export type MessageResponse = {
   chatroomId: string;
   completedAt: string | null;
   /**
-   * The prompt, or the reply text so far (empty while queued)
+   * The prompt, or the reply as stored: empty until it is final (stream it for the text as it arrives); a cancelled reply keeps what was streamed
    */
   content: string;
   createdAt: string;
@@ -932,7 +933,7 @@ export type SendMessageErrors = {
    */
   422: ProblemResponse;
   /**
-   * Daily prompt quota or rate limit reached
+   * Daily prompt quota or rate limit reached, or (with `wait`) too many open streams and waits
    */
   429: ProblemResponse;
   /**
@@ -1055,6 +1056,14 @@ export type StreamReplyErrors = {
    * No such chatroom or message of yours
    */
   404: ProblemResponse;
+  /**
+   * Too many open streams and waits of yours (`STREAM_LIMIT_REACHED`)
+   */
+  429: ProblemResponse;
+  /**
+   * This server has too many open streams
+   */
+  503: ProblemResponse;
 };
 
 export type StreamReplyError = StreamReplyErrors[keyof StreamReplyErrors];

@@ -63,7 +63,10 @@ export class MessageResponse {
   @ApiProperty({ enum: MessageRole, enumName: 'MessageRole' })
   role!: MessageRole;
 
-  @ApiProperty({ description: 'The prompt, or the reply text so far (empty while queued)' })
+  @ApiProperty({
+    description:
+      'The prompt, or the reply as stored: empty until it is final (stream it for the text as it arrives); a cancelled reply keeps what was streamed',
+  })
   content!: string;
 
   @ApiProperty({
