@@ -3,4 +3,8 @@ import { AbuseHardening1764100000000 } from './1764100000000-abuse-hardening';
 import { ReplySequence1764200000000 } from './1764200000000-reply-sequence';
 
 /** Every migration, in order. Listed explicitly so both apps and the compiled build run exactly these. */
-export const MIGRATIONS = [InitialSchema1764000000000, AbuseHardening1764100000000, ReplySequence1764200000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  AbuseHardening1764100000000,
+  ReplySequence1764200000000,
+];
