@@ -66,7 +66,6 @@ export interface AppConfig {
     apiKey?: string;
     webhookSecret?: string;
     proPriceId?: string;
-    basicPriceId?: string;
     apiBaseUrl?: string;
     successUrl: string;
     cancelUrl: string;
@@ -207,7 +206,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: env.STRIPE_API_KEY,
       webhookSecret: env.STRIPE_WEBHOOK_SECRET,
       proPriceId: env.STRIPE_PRO_PRICE_ID,
-      basicPriceId: env.STRIPE_BASIC_PRICE_ID,
       apiBaseUrl: env.STRIPE_API_BASE_URL,
       successUrl: env.STRIPE_SUCCESS_URL,
       cancelUrl: env.STRIPE_CANCEL_URL,

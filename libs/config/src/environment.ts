@@ -299,11 +299,6 @@ export class Environment {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsString()
-  STRIPE_BASIC_PRICE_ID?: string;
-
-  @Transform(emptyToUndefined)
-  @IsOptional()
   @IsUrl(localUrl)
   STRIPE_API_BASE_URL?: string;
 

@@ -63,10 +63,6 @@ export class GeminiClient {
     }
   }
 
-  get configured(): boolean {
-    return this.sdk !== undefined;
-  }
-
   get model(): string {
     return this.config.model;
   }
