@@ -24,6 +24,9 @@ const common = {
 };
 
 module.exports = {
+  // A global option (Jest ignores it per project). e2e suites start a database, the api and often a worker in their
+  // hooks: on a busy 2-core machine that takes well over the default 5 s. Tests that wait longer set their own.
+  testTimeout: 60_000,
   projects: [
     {
       ...common,

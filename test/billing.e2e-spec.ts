@@ -448,7 +448,7 @@ describe('subscriptions with Stripe', () => {
       } finally {
         await cut.stop();
       }
-    }, 30_000);
+    }, 90_000);
   });
 
   describe('without Stripe configured', () => {

@@ -44,7 +44,7 @@ describe('health and API conventions', () => {
   });
 
   it('answers malformed JSON with 400 MALFORMED_JSON, not 500', async () => {
-    const response = await fetch(`${api.url}/health`, {
+    const response = await fetch(`${api.url}/auth/send-otp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"broken":',
@@ -54,7 +54,7 @@ describe('health and API conventions', () => {
   });
 
   it('answers an oversized body with 413', async () => {
-    const response = await fetch(`${api.url}/health`, {
+    const response = await fetch(`${api.url}/auth/send-otp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ padding: 'x'.repeat(4096) }),

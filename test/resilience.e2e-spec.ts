@@ -133,5 +133,5 @@ describe('graceful shutdown', () => {
     } finally {
       await stack.stop();
     }
-  }, 30_000);
+  }, 90_000);
 });

@@ -1,3 +1,4 @@
+import { WorkerHttpServer } from '../../apps/worker/src/http/worker-http.server';
 import { RunningApi, startApi } from '../support/api';
 import { uniqueMobile } from '../support/auth';
 import { Stack, startStack } from '../support/stack';
@@ -42,16 +43,13 @@ describe('limits an attacker cannot dodge', () => {
   let untrusting: RunningApi;
 
   beforeAll(async () => {
-    stack = await startStack(
-      {
-        TRUST_PROXY: '127.0.0.1',
-        AUTH_FAILURE_LIMIT_PER_MINUTE: String(FAILURE_LIMIT),
-        AUTH_RATE_LIMIT_PER_MINUTE: String(AUTH_ROUTE_LIMIT),
-        METRICS_TOKEN,
-        QUEUE_DASHBOARD_PASSWORD: DASHBOARD_PASSWORD,
-      },
-      { worker: false },
-    );
+    stack = await startStack({
+      TRUST_PROXY: '127.0.0.1',
+      AUTH_FAILURE_LIMIT_PER_MINUTE: String(FAILURE_LIMIT),
+      AUTH_RATE_LIMIT_PER_MINUTE: String(AUTH_ROUTE_LIMIT),
+      METRICS_TOKEN,
+      QUEUE_DASHBOARD_PASSWORD: DASHBOARD_PASSWORD,
+    });
     untrusting = await startApi({ ...stack.config, trustProxy: false });
   }, 60_000);
   afterAll(async () => {
@@ -74,7 +72,7 @@ describe('limits an attacker cannot dodge', () => {
     }
     expect(countBy(answers, 401)).toBe(AUTH_ROUTE_LIMIT);
     expect(countBy(answers, 429)).toBe(25 - AUTH_ROUTE_LIMIT);
-  });
+  }, 30_000);
 
   it('takes the client address from X-Forwarded-For when the request comes through the configured proxy', async () => {
     const answers: Answer[] = [];
@@ -90,7 +88,7 @@ describe('limits an attacker cannot dodge', () => {
       );
     }
     expect(countBy(answers, 429)).toBe(0);
-  });
+  }, 30_000);
 
   it('refuses an address with 429 once its bearer tokens failed too often: 200 requests with a logged-out token', async () => {
     const from = { 'x-forwarded-for': '198.51.100.1' };
@@ -121,30 +119,49 @@ describe('limits an attacker cannot dodge', () => {
       headers: { 'x-forwarded-for': '198.51.100.2', authorization: bearer.authorization },
     });
     expect(other.status).toBe(401);
-  });
+  }, 30_000);
 
   it.each([
-    ['metrics token', '/metrics', `Bearer ${METRICS_TOKEN}x`, '198.51.100.3'],
+    ['metrics token', '/metrics', `Bearer ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`, '198.51.100.3'],
     [
       'queue dashboard password',
       '/admin/queues',
-      `Basic ${Buffer.from('admin:wrong-password-000000').toString('base64')}`,
+      `Basic ${Buffer.from(`admin:${DASHBOARD_PASSWORD}`).toString('base64')}`,
+      `Basic ${Buffer.from(`admin:${DASHBOARD_PASSWORD}x`).toString('base64')}`,
       '198.51.100.4',
     ],
   ])(
     'counts wrong %ss too, and refuses even the right one afterwards',
-    async (_name, path, wrong, address) => {
+    async (_name, path, right, wrong, address) => {
+      const from = (authorization: string): RequestInit => ({
+        headers: { 'x-forwarded-for': address, authorization },
+      });
+      expect((await send(`${stack.api.url}${path}`, from(right))).status).toBe(200);
       const answers: Answer[] = [];
       for (let index = 0; index < FAILURE_LIMIT + 10; index++) {
-        answers.push(
-          await send(`${stack.api.url}${path}`, {
-            headers: { 'x-forwarded-for': address, authorization: wrong },
-          }),
-        );
+        answers.push(await send(`${stack.api.url}${path}`, from(wrong)));
       }
       expect(countBy(answers, 401)).toBe(FAILURE_LIMIT);
       expect(countBy(answers, 429)).toBe(10);
       expect(answers.at(-1)).toMatchObject({ code: 'TOO_MANY_AUTH_FAILURES' });
+      expect(await send(`${stack.api.url}${path}`, from(right))).toMatchObject({
+        status: 429,
+        code: 'TOO_MANY_AUTH_FAILURES',
+      });
     },
+    30_000,
   );
+
+  it("counts wrong tokens on the worker's /metrics against the caller's address as well", async () => {
+    const url = `http://127.0.0.1:${stack.worker!.get(WorkerHttpServer).port}/metrics`;
+    const answers: Answer[] = [];
+    for (let index = 0; index < FAILURE_LIMIT + 10; index++) {
+      answers.push(await send(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } }));
+    }
+    expect(countBy(answers, 401)).toBe(FAILURE_LIMIT);
+    expect(countBy(answers, 429)).toBe(10);
+    const afterwards = await send(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(afterwards).toMatchObject({ status: 429, code: 'TOO_MANY_AUTH_FAILURES' });
+    expect(Number(afterwards.retryAfter)).toBeGreaterThan(0);
+  }, 30_000);
 });

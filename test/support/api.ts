@@ -28,7 +28,7 @@ export async function spawnApi(env: Record<string, string>): Promise<{ url: stri
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 45_000;
   for (;;) {
     if (
       await fetch(`${url}/health`).then(

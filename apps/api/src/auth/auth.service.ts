@@ -5,13 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
 import { UsersService } from '../users/users.service';
-import {
-  AccountOutcome,
-  OtpIssuedResponse,
-  TokenResponse,
-  VerifyOtpRequest,
-  VerifyOtpResponse,
-} from './dto/auth.dto';
+import { OtpIssuedResponse, TokenResponse, VerifyOtpRequest, VerifyOtpResponse } from './dto/auth.dto';
 import { OtpRateLimiter } from './otp-rate-limiter';
 import { OtpService } from './otp.service';
 import { PasswordAttemptThrottle } from './password-attempt-throttle';
@@ -70,7 +64,7 @@ export class AuthService {
       return account;
     });
     const tokens = await this.tokenResponse(await this.tokens.startSession(proven.user.id));
-    return { ...tokens, account: proven.outcome as AccountOutcome };
+    return { ...tokens, account: proven.outcome };
   }
 
   async login(mobile: string, password: string): Promise<TokenResponse> {

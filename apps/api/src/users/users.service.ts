@@ -14,9 +14,13 @@ export interface AccountDetails {
   passwordHash?: string | null;
 }
 
+/** What a proof did: registered the number, claimed a never-verified account, or met an account already proven. */
+export const ACCOUNT_OUTCOMES = ['created', 'claimed', 'existing'] as const;
+export type AccountOutcome = (typeof ACCOUNT_OUTCOMES)[number];
+
 export interface ProvenAccount {
   user: User;
-  outcome: 'created' | 'claimed' | 'existing';
+  outcome: AccountOutcome;
 }
 
 @Injectable()
@@ -67,7 +71,7 @@ export class UsersService {
       .where('mobile = :mobile AND verified_at IS NULL', { mobile })
       .returning('id')
       .execute();
-    const outcome = (claimed.raw as unknown[]).length === 1 ? 'claimed' : 'existing';
+    const outcome: AccountOutcome = (claimed.raw as unknown[]).length === 1 ? 'claimed' : 'existing';
     return { user: await this.getFrom(users, mobile), outcome };
   }
 

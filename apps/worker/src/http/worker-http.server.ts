@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { bearerTokenMatches } from '@app/observability';
-import { REDIS } from '@app/queue';
+import { AuthFailureCounter, bearerTokenMatches } from '@app/observability';
+import { REDIS, RedisKeys } from '@app/queue';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
@@ -30,13 +30,19 @@ const json = (status: number, body: object, headers: Record<string, string> = {}
 export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerHttpServer.name);
   private server?: Server;
+  private readonly authFailures: AuthFailureCounter;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
+    keys: RedisKeys,
     private readonly metrics: WorkerMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.authFailures = new AuthFailureCounter(redis, keys, config.auth.failureLimitPerMinute, (error) =>
+      this.logger.warn(`Failed-auth limit skipped, Redis failed: ${error.message}`),
+    );
+  }
 
   get port(): number | undefined {
     return (this.server?.address() as AddressInfo | null)?.port;
@@ -67,7 +73,7 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
       case '/health/ready':
         return this.readiness();
       case '/metrics':
-        return this.scrape(request.headers.authorization);
+        return this.scrape(request.headers.authorization, request.socket.remoteAddress ?? 'unknown');
       default:
         return json(404, { status: 404, title: 'Not Found' });
     }
@@ -88,10 +94,20 @@ export class WorkerHttpServer implements OnApplicationBootstrap, OnApplicationSh
     return json(ready ? 200 : 503, { status: ready ? 'ok' : 'error', details: { postgres, redis } });
   }
 
-  private async scrape(authorization: string | undefined): Promise<Answer> {
+  /** Like the api's, wrong tokens count against the caller's address (no proxy sits in front of this port). */
+  private async scrape(authorization: string | undefined, ip: string): Promise<Answer> {
     const token = this.config.observability.metricsToken;
     if (!token) return json(404, { status: 404, title: 'Not Found' });
+    const retryAfter = await this.authFailures.blockedFor(ip);
+    if (retryAfter > 0) {
+      return json(
+        429,
+        { status: 429, title: 'Too Many Requests', code: 'TOO_MANY_AUTH_FAILURES' },
+        { 'retry-after': String(retryAfter) },
+      );
+    }
     if (!bearerTokenMatches(authorization, token)) {
+      await this.authFailures.record(ip);
       return json(401, { status: 401, title: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
     }
     const { registry } = this.metrics;

@@ -4,6 +4,7 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { CODE_POINTS_NOTE, MaxCodePoints } from '../../common/text-length';
 import { UserProfileResponse } from '../../users/dto/user-profile.dto';
+import { ACCOUNT_OUTCOMES, type AccountOutcome } from '../../users/users.service';
 import { MobileNumber } from '../mobile';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -141,11 +142,6 @@ export class OtpIssuedResponse {
   expiresIn!: number;
 }
 
-export enum AccountOutcome {
-  Created = 'created',
-  Claimed = 'claimed',
-  Existing = 'existing',
-}
 export class TokenResponse {
   @ApiProperty({ description: 'JWT to send as `Authorization: Bearer <token>`' })
   accessToken!: string;
@@ -165,7 +161,7 @@ export class TokenResponse {
 
 export class VerifyOtpResponse extends TokenResponse {
   @ApiProperty({
-    enum: AccountOutcome,
+    enum: ACCOUNT_OUTCOMES,
     enumName: 'AccountOutcome',
     description:
       'created: this proof registered the number; claimed: the number was registered but never proven, so any password and session set before are gone; existing: an account this number had already proven',
