@@ -5,6 +5,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bigRoomScenario } from './scenarios/big-room';
 import { cacheScenario } from './scenarios/cache';
 import { coldStartScenario } from './scenarios/cold-start';
 import { latencyScenario } from './scenarios/latency';
@@ -24,6 +25,7 @@ const SCENARIOS: Scenario[] = [
   streamingScenario,
   coldStartScenario,
   latencyScenario,
+  bigRoomScenario,
 ] as Scenario[];
 const RESULTS_DIR = 'bench/results';
 const DOCS = 'docs/benchmarks.md';

@@ -22,6 +22,14 @@ const PRODUCTION_NODE_FLAGS: Record<AppName, string[]> = (() => {
   return { api: flagsOf('start:api'), worker: flagsOf('start:worker') };
 })();
 
+/** The V8 heap cap an app runs with in production (its --max-old-space-size), in MB; undefined when it has none. */
+export function productionHeapCapMb(name: AppName): number | undefined {
+  const cap = PRODUCTION_NODE_FLAGS[name]
+    .map((flag) => /^--max-old-space-size=(\d+)$/.exec(flag)?.[1])
+    .find((value) => value !== undefined);
+  return cap === undefined ? undefined : Number(cap);
+}
+
 export const PROFILE_DIR = 'bench/results/profiles';
 
 /**

@@ -5,6 +5,7 @@ import { freePort } from '../support/free-port';
 import { eventually } from '../support/http';
 import { Stack, startStack } from '../support/stack';
 import { FINAL_STATUSES, Tenant } from './invariants';
+import { fillChatroom } from './seed-chatroom';
 
 const ROOT = join(__dirname, '../..');
 const EXCHANGES = 10_000;
@@ -32,34 +33,6 @@ function rssBytes(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * A chatroom of EXCHANGES completed prompt/reply pairs of MESSAGE_CHARS characters each, numbered as the api
- * numbers them (prompt 2i-1, its reply 2i), written in two statements rather than through the api.
- */
-async function fillRoom(stack: Stack, roomId: string): Promise<void> {
-  const [{ userId }] = await stack.database.query<{ userId: string }>(
-    'SELECT user_id AS "userId" FROM chatrooms WHERE id = $1',
-    [roomId],
-  );
-  const repeats = MESSAGE_CHARS / 32;
-  await stack.database.query(
-    `INSERT INTO messages (chatroom_id, user_id, seq, role, content, status, completed_at)
-     SELECT $1, $2, 2 * i - 1, 'user', repeat(md5(i::text), $3), 'completed', now()
-     FROM generate_series(1, $4) AS i`,
-    [roomId, userId, repeats, EXCHANGES],
-  );
-  await stack.database.query(
-    `INSERT INTO messages (chatroom_id, user_id, seq, role, content, status, reply_to_id, completed_at)
-     SELECT chatroom_id, user_id, seq + 1, 'model', repeat(md5((-seq)::text), $2), 'completed', id, now()
-     FROM messages WHERE chatroom_id = $1`,
-    [roomId, repeats],
-  );
-  await stack.database.query('UPDATE chatrooms SET last_message_seq = $2 WHERE id = $1', [
-    roomId,
-    2 * EXCHANGES,
-  ]);
 }
 
 describe('fault: concurrent prompts in a chatroom of 20,000 long messages', () => {
@@ -100,7 +73,7 @@ describe('fault: concurrent prompts in a chatroom of 20,000 long messages', () =
   it('answers every prompt with a budgeted context ending in its own prompt, the worker alive and under its heap cap', async () => {
     const tenant = await Tenant.signIn(stack!.api.url);
     const roomId = await tenant.createRoom();
-    await fillRoom(stack!, roomId);
+    await fillChatroom(stack!.database.query, roomId, { exchanges: EXCHANGES, messageChars: MESSAGE_CHARS });
     const pid = worker!.pid!;
 
     let peakRss = rssBytes(pid) ?? 0;
