@@ -158,7 +158,7 @@ function rows(runs: BigRoomRun[]): ResultRow[] {
       `Context read, ${bigMessages} / ${2 * SMALL_ROOM_EXCHANGES} messages (p50s)`,
       'ratio',
       (run) => round(run.bigRoomReadMs.p50 / run.smallRoomReadMs.p50, 2),
-      { target: { comparison: '<=', value: 1.5 } },
+      { target: { comparison: '<=', value: 2 } },
     ),
   ];
 }

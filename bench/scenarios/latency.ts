@@ -11,7 +11,7 @@ const ROUNDS = numberFromEnv('BENCH_LATENCY_ROUNDS', 300);
 const TRACED = numberFromEnv('BENCH_LATENCY_TRACED', 100);
 const WARMUP_ROUNDS = 50;
 const CHATROOMS = 4;
-/** Quiet time after each request, so the worker's share of a plain POST is over before the next request. */
+/** Quiet time after each request (and its reply), before the next one. */
 const PAUSE_MS = 20;
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -33,12 +33,22 @@ interface LatencyRun {
   example: string[];
 }
 
-async function timed(send: () => Promise<number>, expected: number, what: string): Promise<Sample> {
+interface Answer {
+  status: number;
+  /** The reply a POST created. */
+  replyId?: string;
+}
+
+async function timed(
+  send: () => Promise<Answer>,
+  expected: number,
+  what: string,
+): Promise<Sample & { replyId?: string }> {
   const sentAt = now();
-  const status = await send();
+  const { status, replyId } = await send();
   const receivedAt = now();
   if (status !== expected) throw new Error(`${what} answered ${status}, expected ${expected}`);
-  return { sentAt, receivedAt };
+  return { sentAt, receivedAt, replyId };
 }
 
 const ms = (sample: Sample): number => sample.receivedAt - sample.sentAt;
@@ -56,16 +66,22 @@ async function runOnce(context: RunContext): Promise<LatencyRun> {
   try {
     const user = await createUser(api, 1, CHATROOMS);
     let sent = 0;
-    const post = (wait: boolean) => async (): Promise<number> => {
+    const post = (wait: boolean) => async (): Promise<Answer> => {
       const chatroomId = user.chatroomIds[sent % CHATROOMS];
       sent += 1;
-      const response = await api.send('POST', `/chatroom/${chatroomId}/message${wait ? '?wait=10' : ''}`, {
-        token: user.token,
-        body: { content: `latency prompt ${sent}` },
-      });
-      return response.status;
+      const response = await api.send<{ reply: { id: string } }>(
+        'POST',
+        `/chatroom/${chatroomId}/message${wait ? '?wait=10' : ''}`,
+        { token: user.token, body: { content: `latency prompt ${sent}` } },
+      );
+      return { status: response.status, replyId: response.body.reply?.id };
     };
-    const health = async (): Promise<number> => (await api.send('GET', '/health')).status;
+    const health = async (): Promise<Answer> => ({ status: (await api.send('GET', '/health')).status });
+    // The next request starts once the previous one's reply is final: each request meets an idle stack.
+    const settle = async ({ replyId }: { replyId?: string }): Promise<void> => {
+      while (replyId && (await backlogOf(stack, replyId))) await sleep(2);
+      await sleep(PAUSE_MS);
+    };
     const round = async (): Promise<Sample[]> => {
       const samples: Sample[] = [];
       for (const [send, status, what] of [
@@ -73,13 +89,16 @@ async function runOnce(context: RunContext): Promise<LatencyRun> {
         [post(false), 202, 'POST …/message'],
         [post(true), 200, 'POST …/message?wait=10'],
       ] as const) {
-        samples.push(await timed(send, status, what));
-        await sleep(PAUSE_MS);
+        const sample = await timed(send, status, what);
+        samples.push(sample);
+        await settle(sample);
       }
       return samples;
     };
 
     for (let index = 0; index < WARMUP_ROUNDS; index += 1) await round();
+    // A database in service has statistics (autovacuum's ANALYZE); a fresh one has none, and plans differ.
+    await stack.database.query('ANALYZE');
     const [health_, post_, wait_]: number[][] = [[], [], []];
     for (let index = 0; index < ROUNDS; index += 1) {
       const [h, p, w] = await round();
@@ -93,10 +112,14 @@ async function runOnce(context: RunContext): Promise<LatencyRun> {
     await Promise.all(apps.map((app) => app.startTrace()));
     const traced: Sample[] = [];
     for (let index = 0; index < TRACED; index += 1) {
-      traced.push(await timed(post(false), 202, 'traced POST …/message'));
-      await sleep(PAUSE_MS);
-      traced.push(await timed(post(true), 200, 'traced POST …/message?wait=10'));
-      await sleep(PAUSE_MS);
+      for (const [wait, status] of [
+        [false, 202],
+        [true, 200],
+      ] as const) {
+        const sample = await timed(post(wait), status, 'traced POST …/message');
+        traced.push(sample);
+        await settle(sample);
+      }
     }
     const events = (await Promise.all(apps.map((app) => app.stopTrace()))).flat();
     const timelines = traced.map((sample, index) =>
@@ -120,6 +143,15 @@ async function runOnce(context: RunContext): Promise<LatencyRun> {
 }
 
 const round2 = (value: number): number => round(value, 2);
+
+/** True while the reply is still queued or generating. */
+async function backlogOf(stack: BenchStack, replyId: string): Promise<boolean> {
+  const rows = await stack.database.query(
+    `SELECT 1 FROM messages WHERE id = $1 AND status IN ('queued', 'generating')`,
+    [replyId],
+  );
+  return rows.length > 0;
+}
 
 interface Timeline {
   sample: Sample;
