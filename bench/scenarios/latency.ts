@@ -25,7 +25,7 @@ interface LatencyRun {
   healthMs: Distribution;
   postMs: Distribution;
   waitMs: Distribution;
-  /** Median of each hop over the traced `?wait` requests, in path order. */
+  /** Each hop of the queue path over the traced requests, in path order. */
   hops: { hop: string; p50: number; p90: number; count: number }[];
   /** The machine's 1-minute load average after the measured rounds: the targets are for an idle machine. */
   loadAverage: number;
@@ -79,7 +79,7 @@ async function runOnce(context: RunContext): Promise<LatencyRun> {
     const health = async (): Promise<Answer> => ({ status: (await api.send('GET', '/health')).status });
     // The next request starts once the previous one's reply is final: each request meets an idle stack.
     const settle = async ({ replyId }: { replyId?: string }): Promise<void> => {
-      while (replyId && (await backlogOf(stack, replyId))) await sleep(2);
+      while (replyId && (await isOpen(stack, replyId))) await sleep(2);
       await sleep(PAUSE_MS);
     };
     const round = async (): Promise<Sample[]> => {
@@ -99,12 +99,12 @@ async function runOnce(context: RunContext): Promise<LatencyRun> {
     for (let index = 0; index < WARMUP_ROUNDS; index += 1) await round();
     // A database in service has statistics (autovacuum's ANALYZE); a fresh one has none, and plans differ.
     await stack.database.query('ANALYZE');
-    const [health_, post_, wait_]: number[][] = [[], [], []];
+    const [healthLatencies, postLatencies, waitLatencies]: number[][] = [[], [], []];
     for (let index = 0; index < ROUNDS; index += 1) {
       const [h, p, w] = await round();
-      health_.push(ms(h));
-      post_.push(ms(p));
-      wait_.push(ms(w));
+      healthLatencies.push(ms(h));
+      postLatencies.push(ms(p));
+      waitLatencies.push(ms(w));
     }
 
     const [loadAverage] = loadavg();
@@ -128,9 +128,9 @@ async function runOnce(context: RunContext): Promise<LatencyRun> {
     const waits = timelines.filter((_, index) => index % 2 === 1);
     const posts = timelines.filter((_, index) => index % 2 === 0);
     return {
-      healthMs: distribution(health_.map((value) => round2(value))),
-      postMs: distribution(post_.map((value) => round2(value))),
-      waitMs: distribution(wait_.map((value) => round2(value))),
+      healthMs: distribution(healthLatencies.map((value) => round2(value))),
+      postMs: distribution(postLatencies.map((value) => round2(value))),
+      waitMs: distribution(waitLatencies.map((value) => round2(value))),
       hops: hopBreakdown(waits, posts),
       loadAverage: round2(loadAverage),
       example: describe(waits[Math.floor(waits.length / 2)]),
@@ -144,8 +144,8 @@ async function runOnce(context: RunContext): Promise<LatencyRun> {
 
 const round2 = (value: number): number => round(value, 2);
 
-/** True while the reply is still queued or generating. */
-async function backlogOf(stack: BenchStack, replyId: string): Promise<boolean> {
+/** True while the reply is queued or generating. */
+async function isOpen(stack: BenchStack, replyId: string): Promise<boolean> {
   const rows = await stack.database.query(
     `SELECT 1 FROM messages WHERE id = $1 AND status IN ('queued', 'generating')`,
     [replyId],
@@ -158,7 +158,7 @@ interface Timeline {
   events: TraceEvent[];
 }
 
-/** The steps of one request: every event that started after it was sent and before the next one was. */
+/** The steps of one request: every event still running when it was sent, or started before the next one was. */
 function timeline(sample: Sample, events: TraceEvent[], nextSentAt: number): Timeline {
   return {
     sample,
