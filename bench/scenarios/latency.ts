@@ -287,7 +287,7 @@ function rows(runs: LatencyRun[]): ResultRow[] {
   };
   return [
     row('GET /health p50', 'ms', (run) => run.healthMs.p50, {
-      note: `${ROUNDS} rounds of GET /health, POST, POST ?wait=10, one at a time, ${PAUSE_MS} ms apart; load average ${runs.map((run) => run.loadAverage).join(' / ')} on ${availableParallelism()} CPUs`,
+      note: `${ROUNDS} rounds of GET /health, POST, POST ?wait=10, one at a time, each ${PAUSE_MS} ms after the previous reply was final; load average ${runs.map((run) => run.loadAverage).join(' / ')} on ${availableParallelism()} CPUs`,
     }),
     row('POST …/message p50', 'ms', (run) => run.postMs.p50),
     row('POST …/message?wait=10 p50 (instant Gemini)', 'ms', (run) => run.waitMs.p50),
