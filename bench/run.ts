@@ -1,12 +1,14 @@
 /**
  * `npm run bench [-- <scenario> ...]`: builds the apps, runs the scenarios against them, prints the results table,
  * saves the raw results to bench/results/<timestamp>.json and, on a full run, rewrites the results section of
- * docs/benchmarks.md. Scenarios: cache, pipeline, slow-upstream, streaming, cold-start. See docs/benchmarks.md.
+ * docs/benchmarks.md. Scenarios: cache, pipeline, slow-upstream, streaming, cold-start, latency, big-room. See docs/benchmarks.md.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bigRoomScenario } from './scenarios/big-room';
 import { cacheScenario } from './scenarios/cache';
 import { coldStartScenario } from './scenarios/cold-start';
+import { latencyScenario } from './scenarios/latency';
 import { pipelineScenario } from './scenarios/pipeline';
 import { slowUpstreamScenario } from './scenarios/slow-upstream';
 import { streamingScenario } from './scenarios/streaming';
@@ -22,6 +24,8 @@ const SCENARIOS: Scenario[] = [
   slowUpstreamScenario,
   streamingScenario,
   coldStartScenario,
+  latencyScenario,
+  bigRoomScenario,
 ] as Scenario[];
 const RESULTS_DIR = 'bench/results';
 const DOCS = 'docs/benchmarks.md';

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HOP_TRACE_PRELOAD, TraceEvent } from './hop-trace';
 import { sleep } from './http';
 
 export type AppName = 'api' | 'worker';
@@ -20,6 +21,14 @@ const PRODUCTION_NODE_FLAGS: Record<AppName, string[]> = (() => {
     scripts[script].split(/\s+/).filter((word) => word.startsWith('--'));
   return { api: flagsOf('start:api'), worker: flagsOf('start:worker') };
 })();
+
+/** The V8 heap cap an app runs with in production (its --max-old-space-size), in MB; undefined when it has none. */
+export function productionHeapCapMb(name: AppName): number | undefined {
+  const cap = PRODUCTION_NODE_FLAGS[name]
+    .map((flag) => /^--max-old-space-size=(\d+)$/.exec(flag)?.[1])
+    .find((value) => value !== undefined);
+  return cap === undefined ? undefined : Number(cap);
+}
 
 export const PROFILE_DIR = 'bench/results/profiles';
 
@@ -57,6 +66,8 @@ export interface SpawnOptions {
   probe?: boolean;
   /** Writes a V8 CPU profile of the whole run to bench/results/profiles/<profileName>.cpuprofile. */
   profileName?: string;
+  /** Loads the hop tracer (see hop-trace.ts), switched on and off with startTrace() and stopTrace(). */
+  trace?: boolean;
 }
 
 /** One built app (`node dist/...`) run as its own process, its output appended to a log file. */
@@ -74,8 +85,9 @@ export class AppProcess {
 
   static spawn(name: AppName, options: SpawnOptions): AppProcess {
     const flags: string[] = [...PRODUCTION_NODE_FLAGS[name]];
-    const probed = Boolean(options.probe || options.profileName);
+    const probed = Boolean(options.probe || options.profileName || options.trace);
     if (probed) flags.push(`--import=data:text/javascript,${encodeURIComponent(PROBE)}`);
+    if (options.trace) flags.push(`--import=data:text/javascript,${encodeURIComponent(HOP_TRACE_PRELOAD)}`);
     if (options.profileName) {
       mkdirSync(PROFILE_DIR, { recursive: true });
       flags.push(
@@ -130,6 +142,17 @@ export class AppProcess {
   /** process.memoryUsage() of the app, from the probe. */
   async memoryUsage(): Promise<NodeJS.MemoryUsage> {
     return (await this.ask<{ memory: NodeJS.MemoryUsage }>('memory', 'memory')).memory;
+  }
+
+  /** Starts recording this app's HTTP requests, Gemini calls, PostgreSQL queries and Redis commands. */
+  async startTrace(): Promise<void> {
+    await this.ask<{ tracing: boolean }>('trace-start', 'tracing');
+  }
+
+  /** Stops recording; resolves with what was recorded since startTrace(). */
+  async stopTrace(): Promise<TraceEvent[]> {
+    const { trace } = await this.ask<{ trace: Omit<TraceEvent, 'app'>[] }>('trace-stop', 'trace', 10_000);
+    return trace.map((event) => ({ ...event, app: this.name }));
   }
 
   private ask<T extends object>(question: string, answerKey: keyof T, timeoutMs = 2000): Promise<T> {

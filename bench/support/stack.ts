@@ -36,6 +36,8 @@ export interface StackOptions {
   probe?: AppName[];
   /** Apps to run under --cpu-prof (BENCH_CPU_PROF=api,worker). */
   profile?: AppName[];
+  /** Load the hop tracer into these apps (AppProcess.startTrace). */
+  trace?: AppName[];
 }
 
 /**
@@ -105,12 +107,13 @@ export class BenchStack {
 
   /** Spawns one app and waits for its readiness check; resolves with the milliseconds from spawn to ready. */
   async startApp(name: AppName, timeoutMs = 30_000): Promise<number> {
-    const { label, logDir, probe = [], profile = [] } = this.options;
+    const { label, logDir, probe = [], profile = [], trace = [] } = this.options;
     const app = AppProcess.spawn(name, {
       env: this.env,
       logFile: logFileFor(logDir, label, name),
       probe: probe.includes(name),
       profileName: profile.includes(name) ? `${label}-${name}` : undefined,
+      trace: trace.includes(name),
     });
     this.processes.set(name, app);
     const readyAt = await waitForOk(this.readyUrl(name), timeoutMs, 10);
