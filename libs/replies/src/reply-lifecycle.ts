@@ -59,8 +59,12 @@ export class ReplyLifecycle {
    */
   async claim(replyId: string, model: string, charBudget: number): Promise<ClaimedGeneration | undefined> {
     const claimed = await this.replies.claim(replyId, model);
-    if (!claimed || !(await this.channel.reset(replyId))) return undefined;
-    return { ...claimed, context: await this.replies.context(claimed, charBudget) };
+    if (!claimed) return undefined;
+    const [open, context] = await Promise.all([
+      this.channel.reset(replyId),
+      this.replies.context(claimed, charBudget),
+    ]);
+    return open ? { ...claimed, context } : undefined;
   }
 
   /** Streams a piece of text; false when the reply was cancelled meanwhile, so generation should stop. */

@@ -110,7 +110,9 @@ export class ReplyRepository {
 
   /**
    * The completed exchanges before a prompt, newest first in SQL (at most MAX_CONTEXT_EXCHANGES rows, cut to the
-   * character budget by a running sum), returned oldest first. Reads no more than it sends, whatever the room size.
+   * character budget by a running sum), returned oldest first. Reads no more than it sends, whatever the room size:
+   * prompts are walked backwards through the (chatroom_id, seq) index and each reply is a lookup by `reply_to_id`,
+   * written as a lateral join so the plan does not depend on table statistics (a plain join could scan the table).
    */
   async context(claimed: ClaimedReply, charBudget: number): Promise<ReplyContext> {
     const historyBudget = Math.max(0, charBudget - claimed.prompt.length);
@@ -118,7 +120,10 @@ export class ReplyRepository {
       `WITH recent AS (
          SELECT prompt.seq, prompt.content AS prompt, reply.content AS reply
          FROM messages AS prompt
-         JOIN messages AS reply ON reply.reply_to_id = prompt.id AND reply.status = 'completed' AND reply.content <> ''
+         CROSS JOIN LATERAL (
+           SELECT content FROM messages
+           WHERE reply_to_id = prompt.id AND status = 'completed' AND content <> ''
+         ) AS reply
          WHERE prompt.chatroom_id = $1 AND prompt.seq < $2 AND prompt.role = 'user'
          ORDER BY prompt.seq DESC
          LIMIT $4
