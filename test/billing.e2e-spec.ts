@@ -404,7 +404,7 @@ describe('subscriptions with Stripe', () => {
       } finally {
         await second.stop();
       }
-    });
+    }, 90_000);
 
     it('resets at 00:00 UTC', async () => {
       const { Clock } = await import('../apps/api/src/quota/clock');
@@ -448,7 +448,7 @@ describe('subscriptions with Stripe', () => {
       } finally {
         await cut.stop();
       }
-    }, 90_000);
+    }, 30_000);
   });
 
   describe('without Stripe configured', () => {
