@@ -36,6 +36,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['<rootDir>/test/faults/'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+      // Hooks and tests that start processes set their own, longer timeouts (STACK_TIMEOUT_MS).
+      testTimeout: 30_000,
       slowTestThreshold: 30,
     },
     {

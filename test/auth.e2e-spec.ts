@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { TEST_JWT_SECRET } from './support/config';
 import { postJson, signIn, uniqueMobile } from './support/auth';
 import { ApiClient } from './support/http';
-import { Stack, startStack } from './support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 
 interface TokenBody {
   accessToken: string;
@@ -27,8 +27,8 @@ describe('authentication', () => {
   beforeAll(async () => {
     stack = await startStack({ OTP_RESEND_COOLDOWN_SECONDS: '1', OTP_HOURLY_LIMIT: '50' }, { worker: false });
     api = new ApiClient(stack.api.url);
-  });
-  afterAll(async () => stack.stop());
+  }, STACK_TIMEOUT_MS);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   const sendOtp = async (mobile: string): Promise<string> => {
     const response = await api.post<{ otp: string }>('/auth/send-otp', { mobile });

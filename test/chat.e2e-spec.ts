@@ -1,6 +1,6 @@
 import { signIn } from './support/auth';
 import { ApiClient, eventually, readSse } from './support/http';
-import { Stack, startStack } from './support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 import { MessageBody, SentBody } from './support/types';
 
 interface Room {
@@ -20,8 +20,8 @@ describe('chatrooms and conversations', () => {
     stack = await startStack();
     alice = new ApiClient(stack.api.url, (await signIn(stack.api.url)).accessToken);
     bob = new ApiClient(stack.api.url, (await signIn(stack.api.url)).accessToken);
-  });
-  afterAll(async () => stack.stop());
+  }, STACK_TIMEOUT_MS);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
   beforeEach(() => stack.gemini.reset());
 
   const createRoom = async (client: ApiClient, title?: string): Promise<Room> => {

@@ -1,6 +1,7 @@
 import { startApi, RunningApi } from './support/api';
 import { testConfig } from './support/config';
 import { createTestDatabase, TestDatabase } from './support/database';
+import { STACK_TIMEOUT_MS } from './support/stack';
 
 describe('health and API conventions', () => {
   let database: TestDatabase;
@@ -9,12 +10,12 @@ describe('health and API conventions', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     api = await startApi(testConfig(database.url, { BODY_LIMIT_BYTES: '2048' }));
-  });
+  }, STACK_TIMEOUT_MS);
 
   afterAll(async () => {
-    await api.close();
-    await database.drop();
-  });
+    await api?.close();
+    await database?.drop();
+  }, STACK_TIMEOUT_MS);
 
   it('answers liveness with 200 and a request id header', async () => {
     const response = await fetch(`${api.url}/health`);

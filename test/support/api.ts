@@ -47,6 +47,7 @@ export async function spawnApi(env: Record<string, string>): Promise<{ url: stri
     url,
     stop: () =>
       new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
