@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { Environment } from './environment';
+import { weakSecretReason } from './secret-strength';
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -84,6 +85,12 @@ function crossFieldProblems(env: Environment, source: NodeJS.ProcessEnv): string
   if (env.NODE_ENV === 'production' && env.OTP_IN_RESPONSE && source.OTP_IN_RESPONSE === undefined) {
     problems.push(
       'OTP_IN_RESPONSE: OTPs are returned in API responses (mocked delivery); in production set OTP_IN_RESPONSE=true explicitly to accept that, or false',
+    );
+  }
+  const weakSecret = env.NODE_ENV === 'production' ? weakSecretReason(env.JWT_SECRET_KEY) : undefined;
+  if (weakSecret) {
+    problems.push(
+      `JWT_SECRET_KEY: refused in production because ${weakSecret}; generate one with: openssl rand -base64 48`,
     );
   }
   if (env.STRIPE_API_KEY && !env.STRIPE_WEBHOOK_SECRET) {
