@@ -37,6 +37,16 @@ describe('health and API conventions', () => {
     expect(body.details.redis.status).toBe('up');
   });
 
+  it('accepts a trailing slash on public routes too', async () => {
+    expect((await fetch(`${api.url}/health/`)).status).toBe(200);
+    const otp = await fetch(`${api.url}/auth/send-otp/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mobile: '+14155550123' }),
+    });
+    expect(otp.status).toBe(200);
+  });
+
   it('answers an unknown route with a problem details 404', async () => {
     const response = await fetch(`${api.url}/nope`);
     expect(response.status).toBe(404);

@@ -25,7 +25,7 @@ describe('route inventory', () => {
   }, STACK_TIMEOUT_MS);
   afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
-  it('guards every route except the explicit public list, and documents exactly that', async () => {
+  it('guards every route, with or without a trailing slash, except the explicit public list, and documents exactly that', async () => {
     const document = (await (await fetch(`${stack.api.url}/docs-json`)).json()) as {
       paths: Record<string, Record<string, { security?: unknown[] }>>;
     };
@@ -44,12 +44,15 @@ describe('route inventory', () => {
       expect({ key, documentedAsProtected }).toEqual({ key, documentedAsProtected: !PUBLIC_ROUTES.has(key) });
       if (PUBLIC_ROUTES.has(key)) continue;
       const url = `${stack.api.url}${path.replace(/\{[^}]+\}/g, sampleId)}`;
-      const response = await fetch(url, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: method === 'GET' ? undefined : '{}',
-      });
-      expect({ key, status: response.status }).toEqual({ key, status: 401 });
+      // With and without a trailing slash, as clients of the original FastAPI project send them.
+      for (const variant of [url, `${url}/`]) {
+        const response = await fetch(variant, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: method === 'GET' ? undefined : '{}',
+        });
+        expect({ key, variant, status: response.status }).toEqual({ key, variant, status: 401 });
+      }
     }
   });
 });

@@ -18,15 +18,31 @@ export async function startApi(config: AppConfig): Promise<RunningApi> {
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
-/** Starts the real api as its own process (main.ts), on a free port, and waits until it answers. */
-export async function spawnApi(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+export interface SpawnedApi {
+  url: string;
+  /** What the process wrote to stdout and stderr so far; empty unless spawned with `captureOutput`. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real api as its own process (main.ts), on a free port, and waits until it answers. With
+ * `captureOutput` its stdout and stderr (the logs) are kept for the test instead of being dropped or shown.
+ */
+export async function spawnApi(
+  env: Record<string, string>,
+  options: { captureOutput?: boolean } = {},
+): Promise<SpawnedApi> {
   const { spawn } = await import('node:child_process');
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
     cwd: `${__dirname}/../..`,
     env: { ...process.env, ...env, NODE_ENV: 'test', PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: options.captureOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
   });
+  const output: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -45,6 +61,7 @@ export async function spawnApi(env: Record<string, string>): Promise<{ url: stri
   }
   return {
     url,
+    output: () => Buffer.concat(output).toString('utf8'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

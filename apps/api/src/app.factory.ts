@@ -26,6 +26,8 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
     trustProxy: true,
     return503OnClosing: true,
     frameworkErrors: answerFrameworkError,
+    // Clients of the original FastAPI project call `/chatroom/` and `/auth/send-otp/`.
+    routerOptions: { ignoreTrailingSlash: true },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     rawBody: true,

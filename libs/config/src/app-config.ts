@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { Environment } from './environment';
+import { Environment, LogLevel } from './environment';
 import { weakSecretReason } from './secret-strength';
 
 export class ConfigValidationError extends Error {
@@ -13,6 +13,8 @@ export class ConfigValidationError extends Error {
 /** The typed, validated configuration both apps receive through dependency injection. */
 export interface AppConfig {
   nodeEnv: Environment['NODE_ENV'];
+  /** Lowest level written to the logs of both apps: `info`, or `error` under NODE_ENV=test, unless LOG_LEVEL says. */
+  logLevel: LogLevel;
   port: number;
   bodyLimitBytes: number;
   corsOrigins: string[];
@@ -114,6 +116,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
 
   return {
     nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'error' : 'info'),
     port: env.PORT,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     corsOrigins: (env.CORS_ORIGINS ?? '')
