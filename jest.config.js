@@ -24,6 +24,9 @@ const common = {
 };
 
 module.exports = {
+  // A global option (Jest ignores it per project). Room for HTTP round trips on a busy machine; hooks and tests that
+  // start processes set their own, longer timeouts (STACK_TIMEOUT_MS).
+  testTimeout: 30_000,
   projects: [
     {
       ...common,
@@ -36,8 +39,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['<rootDir>/test/faults/'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      // Hooks and tests that start processes set their own, longer timeouts (STACK_TIMEOUT_MS).
-      testTimeout: 30_000,
       slowTestThreshold: 30,
     },
     {

@@ -18,6 +18,9 @@ export async function startApi(config: AppConfig): Promise<RunningApi> {
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
+/** How long a spawned api may take to answer: a few seconds when idle, far more on two busy cores. */
+export const SPAWN_TIMEOUT_MS = 45_000;
+
 export interface SpawnedApi {
   url: string;
   /** What the process wrote to stdout and stderr so far; empty unless spawned with `captureOutput`. */
@@ -44,7 +47,7 @@ export async function spawnApi(
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + SPAWN_TIMEOUT_MS;
   for (;;) {
     if (
       await fetch(`${url}/health`).then(

@@ -1,7 +1,7 @@
 import { AppConfig } from '@app/config';
 import { INestApplicationContext } from '@nestjs/common';
 import { FakeGemini } from '@app/stand-ins';
-import { RunningApi, startApi } from './api';
+import { RunningApi, SPAWN_TIMEOUT_MS, startApi } from './api';
 import { testConfig } from './config';
 import { createTestDatabase, TestDatabase } from './database';
 import { flushPrefix } from './redis';
@@ -9,9 +9,9 @@ import { startWorker } from './worker';
 
 /**
  * What a hook or test that starts (or stops) a stack allows itself: the api and worker boot in a few seconds on an
- * idle machine, but CI shares two cores with other suites, and a spawned api alone may take 20 s.
+ * idle machine, but CI shares two cores with other suites, and a spawned api alone may take SPAWN_TIMEOUT_MS.
  */
-export const STACK_TIMEOUT_MS = 90_000;
+export const STACK_TIMEOUT_MS = 2 * SPAWN_TIMEOUT_MS;
 
 export interface Stack {
   database: TestDatabase;
