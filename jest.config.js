@@ -27,6 +27,9 @@ module.exports = {
   // A global option (Jest ignores it per project). Room for HTTP round trips on a busy machine; hooks and tests that
   // start processes set their own, longer timeouts (STACK_TIMEOUT_MS).
   testTimeout: 30_000,
+  // Workers exit within a few ms of being told to (measured), but a parent busy on two loaded cores may not see the
+  // exit within Jest's default 500 ms and reports "A worker process has failed to exit gracefully".
+  workerGracefulExitTimeout: 5_000,
   projects: [
     {
       ...common,
