@@ -37,6 +37,36 @@ describe('health and API conventions', () => {
     expect(body.details.redis.status).toBe('up');
   });
 
+  it('documents every error as application/problem+json with its own example', async () => {
+    const document = (await (await fetch(`${api.url}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>
+      >;
+    };
+    const errorExamples = Object.values(document.paths).flatMap((operations) =>
+      Object.values(operations).flatMap((operation) =>
+        Object.entries(operation.responses)
+          .filter(([status]) => Number(status) >= 400)
+          .map(([status, response]) => ({ status: Number(status), content: response.content ?? {} })),
+      ),
+    );
+    expect(errorExamples.length).toBeGreaterThan(50);
+    for (const { status, content } of errorExamples) {
+      expect(Object.keys(content)).toEqual(['application/problem+json']);
+      const { example } = content['application/problem+json'] as {
+        example: { status: number; code: string };
+      };
+      expect(example.status).toBe(status);
+    }
+    const codes = new Set(
+      errorExamples.map(
+        ({ content }) => (content['application/problem+json'] as { example: { code: string } }).example.code,
+      ),
+    );
+    expect(codes.size).toBeGreaterThanOrEqual(15);
+  });
+
   it('accepts a trailing slash on public routes too', async () => {
     expect((await fetch(`${api.url}/health/`)).status).toBe(200);
     const otp = await fetch(`${api.url}/auth/send-otp/`, {

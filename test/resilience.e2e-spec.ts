@@ -1,4 +1,4 @@
-import { spawnApi, startApi } from './support/api';
+import { spawnApi, startApi, SPAWN_TIMEOUT_MS } from './support/api';
 import { signIn } from './support/auth';
 import { testConfig } from './support/config';
 import { ApiClient, eventually } from './support/http';
@@ -122,7 +122,7 @@ describe('graceful shutdown', () => {
         ).body.reply.id;
         await eventually(
           () => Promise.resolve(stack.gemini.requests.length === 1 ? true : undefined),
-          20_000,
+          SPAWN_TIMEOUT_MS,
         );
         worker.kill('SIGTERM');
         const exit = await exited;

@@ -1,6 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { signIn } from './support/auth';
 import { ApiClient, eventually } from './support/http';
+import { SPAWN_TIMEOUT_MS } from './support/api';
 import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 import { MessageBody, SentBody } from './support/types';
 import { spawnWorker, startWorker } from './support/worker';
@@ -215,7 +216,7 @@ describe('worker: nothing is lost', () => {
           .body.reply.id;
         await eventually(
           () => Promise.resolve(stack.gemini.requests.length === 1 ? true : undefined),
-          20_000,
+          SPAWN_TIMEOUT_MS,
         );
         first.kill('SIGKILL');
 
@@ -223,7 +224,7 @@ describe('worker: nothing is lost', () => {
         const reply = await eventually(async () => {
           const { body } = await client.get<Msg>(`/chatroom/${room}/message/${replyId}`);
           return body.status === 'completed' ? body : undefined;
-        }, 30_000);
+        }, SPAWN_TIMEOUT_MS);
         expect(reply.content).toBe('You said: survive a crash');
         const rows = await stack.database.query(
           'SELECT id FROM messages WHERE reply_to_id IS NOT NULL AND chatroom_id = $1',

@@ -172,7 +172,7 @@ describe('fuzzing every documented operation', () => {
       `fuzz: seed ${SEED} (FUZZ_SEED), ${runsPerOperation} runs × ${operations.length} operations, ` +
         `${total} requests; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
     );
-  }, 240_000);
+  }, 600_000);
 
   afterAll(async () => {
     agent.destroy();

@@ -19,7 +19,7 @@ export async function startApi(config: AppConfig): Promise<RunningApi> {
 }
 
 /** How long a spawned api may take to answer: a few seconds when idle, far more on two busy cores. */
-export const SPAWN_TIMEOUT_MS = 45_000;
+export const SPAWN_TIMEOUT_MS = 90_000;
 
 export interface SpawnedApi {
   url: string;
@@ -58,7 +58,9 @@ export async function spawnApi(
       break;
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');
-      throw new Error('The api process did not start');
+      throw new Error(
+        `The api process did not answer within ${SPAWN_TIMEOUT_MS} ms (exit code ${child.exitCode})\n${Buffer.concat(output).toString('utf8').slice(-2000)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

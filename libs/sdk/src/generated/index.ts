@@ -48,6 +48,7 @@ export type {
   CheckLivenessResponses,
   CheckoutResponse,
   CheckReadinessData,
+  CheckReadinessError,
   CheckReadinessErrors,
   CheckReadinessResponses,
   ClientOptions,

@@ -1065,8 +1065,10 @@ export type CheckReadinessErrors = {
   /**
    * PostgreSQL or Redis does not answer
    */
-  503: unknown;
+  503: ProblemResponse;
 };
+
+export type CheckReadinessError = CheckReadinessErrors[keyof CheckReadinessErrors];
 
 export type CheckReadinessResponses = {
   /**
