@@ -1,3 +1,4 @@
 export * from './conversation';
 export * from './gemini-error';
 export * from './gemini.client';
+export * from './gemini-endpoint';
