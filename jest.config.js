@@ -14,10 +14,8 @@ const moduleNameMapper = {
   '^@app/(config|database|queue|gemini|observability|stand-ins)(|/.*)$': '<rootDir>/libs/$1/src$2',
   '^@app/sdk$': '<rootDir>/libs/sdk/src',
 };
-// content-disposition 3 (under @fastify/static, which Swagger UI needs) ships ESM only; Jest on Node 20 needs it as CommonJS.
 const common = {
-  transform: { '^.+\\.ts$': swc, '/node_modules/content-disposition/.+\\.js$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  transform: { '^.+\\.ts$': swc },
   moduleNameMapper,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
