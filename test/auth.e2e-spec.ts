@@ -324,6 +324,20 @@ describe('authentication', () => {
       expect((await api.post('/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
     });
 
+    it('accepts a logout with content-type application/json and an empty body', async () => {
+      const session = await signIn(stack.api.url);
+      const response = await fetch(`${stack.api.url}/auth/logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${session.accessToken}` },
+      });
+      expect(response.status).toBe(204);
+      const refused = await fetch(`${stack.api.url}/auth/send-otp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(refused.status).toBe(400);
+    });
+
     describe('rejects bad access tokens with 401', () => {
       let valid: { sub: string; sid: string };
       beforeAll(async () => {

@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './api.module';
+import { acceptEmptyJsonBodies } from './common/empty-json-body';
 import { requestIdFor } from './common/request-id';
 import { answerFrameworkError, rejectUnacceptableJson } from './common/request-hygiene';
 import { createValidationPipe } from './common/validation.pipe';
@@ -44,6 +45,7 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');
   rejectUnacceptableJson(fastify);
+  acceptEmptyJsonBodies(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
