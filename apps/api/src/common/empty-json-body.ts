@@ -6,10 +6,11 @@ import type { FastifyInstance } from 'fastify';
  * body still answer 400 through validation.
  */
 export function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
     const { headers } = request;
     if (headers['content-length'] === '0' && /^application\/json\b/i.test(headers['content-type'] ?? '')) {
       delete headers['content-type'];
     }
+    done();
   });
 }
