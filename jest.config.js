@@ -14,19 +14,20 @@ const moduleNameMapper = {
   '^@app/(config|database|queue|gemini|observability|stand-ins|replies)(|/.*)$': '<rootDir>/libs/$1/src$2',
   '^@app/sdk$': '<rootDir>/libs/sdk/src',
 };
-// content-disposition 3 (under @fastify/static, which Swagger UI needs) ships ESM only; Jest on Node 20 needs it as CommonJS.
 const common = {
-  transform: { '^.+\\.ts$': swc, '/node_modules/content-disposition/.+\\.js$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  transform: { '^.+\\.ts$': swc },
   moduleNameMapper,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 
 module.exports = {
-  // A global option (Jest ignores it per project). e2e suites start a database, the api and often a worker in their
-  // hooks: on a busy 2-core machine that takes well over the default 5 s. Tests that wait longer set their own.
-  testTimeout: 60_000,
+  // A global option (Jest ignores it per project). Room for HTTP round trips on a busy machine; hooks and tests that
+  // start processes set their own, longer timeouts (STACK_TIMEOUT_MS).
+  testTimeout: 30_000,
+  // Workers exit within a few ms of being told to (measured), but a parent busy on two loaded cores may not see the
+  // exit within Jest's default 500 ms and reports "A worker process has failed to exit gracefully".
+  workerGracefulExitTimeout: 5_000,
   projects: [
     {
       ...common,

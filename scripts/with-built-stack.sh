@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command (the SDK example, the Postman collection) against the built apps (npm run build first): migrations,
-# api, worker and the local Gemini stand-in, on their own ports, database and Redis prefix, with API_URL set; all is
-# stopped and dropped afterwards. Usage: scripts/with-built-stack.sh <command> [args...]
+# api, worker and the local Gemini stand-in, on free ports the system hands out (so a running `npm run dev` is left
+# alone), their own database and Redis prefix, with API_URL set; all is stopped and dropped afterwards.
+# Usage: scripts/with-built-stack.sh <command> [args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +12,14 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${database}"
 export REDIS_URL=redis://127.0.0.1:6379
 export REDIS_PREFIX="example$$"
 export JWT_SECRET_KEY=example-run-secret-that-is-long-enough-0000000
-export PORT=3190 WORKER_HEALTH_PORT=3191 GEMINI_STAND_IN_PORT=8190
-export GEMINI_API_KEY=local-stand-in GEMINI_BASE_URL=http://127.0.0.1:8190
+free_port() {
+  node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"
+}
+PORT=$(free_port) WORKER_HEALTH_PORT=$(free_port) GEMINI_STAND_IN_PORT=$(free_port)
+export PORT WORKER_HEALTH_PORT GEMINI_STAND_IN_PORT
+export GEMINI_API_KEY=local-stand-in GEMINI_BASE_URL="http://127.0.0.1:${GEMINI_STAND_IN_PORT}"
+# Billing off, whatever a developer's .env says (the apps read .env for variables not set here).
+export STRIPE_API_KEY= STRIPE_WEBHOOK_SECRET= STRIPE_PRO_PRICE_ID= STRIPE_API_BASE_URL=
 
 pids=()
 cleanup() {

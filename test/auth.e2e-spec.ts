@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { TEST_JWT_SECRET } from './support/config';
 import { postJson, signIn, uniqueMobile } from './support/auth';
 import { ApiClient } from './support/http';
-import { Stack, startStack } from './support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 
 interface TokenBody {
   accessToken: string;
@@ -28,8 +28,8 @@ describe('authentication', () => {
   beforeAll(async () => {
     stack = await startStack({ OTP_RESEND_COOLDOWN_SECONDS: '1', OTP_HOURLY_LIMIT: '50' }, { worker: false });
     api = new ApiClient(stack.api.url);
-  });
-  afterAll(async () => stack.stop());
+  }, STACK_TIMEOUT_MS);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   const sendOtp = async (mobile: string): Promise<string> => {
     const response = await api.post<{ otp: string }>('/auth/send-otp', { mobile });
@@ -446,6 +446,20 @@ describe('authentication', () => {
       expect((await api.as(session.accessToken).post('/auth/logout')).status).toBe(204);
       expect((await api.as(session.accessToken).get('/user/me')).status).toBe(401);
       expect((await api.post('/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
+    });
+
+    it('accepts a logout with content-type application/json and an empty body', async () => {
+      const session = await signIn(stack.api.url);
+      const response = await fetch(`${stack.api.url}/auth/logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${session.accessToken}` },
+      });
+      expect(response.status).toBe(204);
+      const refused = await fetch(`${stack.api.url}/auth/send-otp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(refused.status).toBe(400);
     });
 
     describe('rejects bad access tokens with 401', () => {

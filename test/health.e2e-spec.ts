@@ -1,6 +1,7 @@
 import { startApi, RunningApi } from './support/api';
 import { testConfig } from './support/config';
 import { createTestDatabase, TestDatabase } from './support/database';
+import { STACK_TIMEOUT_MS } from './support/stack';
 
 describe('health and API conventions', () => {
   let database: TestDatabase;
@@ -9,12 +10,12 @@ describe('health and API conventions', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     api = await startApi(testConfig(database.url, { BODY_LIMIT_BYTES: '2048' }));
-  });
+  }, STACK_TIMEOUT_MS);
 
   afterAll(async () => {
-    await api.close();
-    await database.drop();
-  });
+    await api?.close();
+    await database?.drop();
+  }, STACK_TIMEOUT_MS);
 
   it('answers liveness with 200 and a request id header', async () => {
     const response = await fetch(`${api.url}/health`);
@@ -34,6 +35,46 @@ describe('health and API conventions', () => {
     const body = (await response.json()) as { details: Record<string, { status: string }> };
     expect(body.details.postgres.status).toBe('up');
     expect(body.details.redis.status).toBe('up');
+  });
+
+  it('documents every error as application/problem+json with its own example', async () => {
+    const document = (await (await fetch(`${api.url}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>
+      >;
+    };
+    const errorExamples = Object.values(document.paths).flatMap((operations) =>
+      Object.values(operations).flatMap((operation) =>
+        Object.entries(operation.responses)
+          .filter(([status]) => Number(status) >= 400)
+          .map(([status, response]) => ({ status: Number(status), content: response.content ?? {} })),
+      ),
+    );
+    expect(errorExamples.length).toBeGreaterThan(50);
+    for (const { status, content } of errorExamples) {
+      expect(Object.keys(content)).toEqual(['application/problem+json']);
+      const { example } = content['application/problem+json'] as {
+        example: { status: number; code: string };
+      };
+      expect(example.status).toBe(status);
+    }
+    const codes = new Set(
+      errorExamples.map(
+        ({ content }) => (content['application/problem+json'] as { example: { code: string } }).example.code,
+      ),
+    );
+    expect(codes.size).toBeGreaterThanOrEqual(15);
+  });
+
+  it('accepts a trailing slash on public routes too', async () => {
+    expect((await fetch(`${api.url}/health/`)).status).toBe(200);
+    const otp = await fetch(`${api.url}/auth/send-otp/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mobile: '+14155550123' }),
+    });
+    expect(otp.status).toBe(200);
   });
 
   it('answers an unknown route with a problem details 404', async () => {

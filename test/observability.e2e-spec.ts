@@ -2,7 +2,7 @@ import { WorkerHttpServer } from '../apps/worker/src/http/worker-http.server';
 import { signIn } from './support/auth';
 import { ApiClient, eventually } from './support/http';
 import { parsePrometheus, Sample, sampleValue } from './support/prometheus';
-import { Stack, startStack } from './support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 import { SentBody } from './support/types';
 
 const METRICS_TOKEN = 'metrics-token-for-the-e2e-suite-0123456789';
@@ -29,8 +29,8 @@ describe('metrics and the queue dashboard, when configured', () => {
       QUEUE_DASHBOARD_PASSWORD: DASHBOARD_PASSWORD,
       BASIC_DAILY_LIMIT: '1',
     });
-  });
-  afterAll(async () => stack.stop());
+  }, STACK_TIMEOUT_MS);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   it.each([
     ['no Authorization header', undefined],
@@ -187,8 +187,8 @@ describe('metrics and the queue dashboard, by default', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack();
-  });
-  afterAll(async () => stack.stop());
+  }, STACK_TIMEOUT_MS);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   it('does not serve /metrics on the api or the worker without METRICS_TOKEN', async () => {
     const api = await fetch(`${stack.api.url}/metrics`);

@@ -1,6 +1,6 @@
 import { signIn, uniqueMobile } from './support/auth';
 import { ApiClient } from './support/http';
-import { Stack, startStack } from './support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 
 describe('burst rate limits', () => {
   let stack: Stack;
@@ -10,8 +10,8 @@ describe('burst rate limits', () => {
       { RATE_LIMIT_PER_MINUTE: '3', AUTH_RATE_LIMIT_PER_MINUTE: '4' },
       { worker: false },
     );
-  });
-  afterAll(async () => stack.stop());
+  }, STACK_TIMEOUT_MS);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   it('limits each user per minute across routes, with RATE_LIMITED and Retry-After', async () => {
     const alice = new ApiClient(stack.api.url, (await signIn(stack.api.url)).accessToken);

@@ -11,14 +11,14 @@ import {
 } from '@app/sdk';
 import { uniqueMobile } from './support/auth';
 import { sdkClient } from './support/sdk';
-import { Stack, startStack } from './support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 
 describe('the generated SDK against the running stack', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ BASIC_DAILY_LIMIT: '5' });
-  });
-  afterAll(async () => stack.stop());
+  }, STACK_TIMEOUT_MS);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   it('logs in, chats, streams and reads the status through the SDK', async () => {
     const anonymous = sdkClient(stack.api.url);

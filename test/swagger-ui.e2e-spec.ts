@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { signIn } from './support/auth';
-import { Stack, startStack } from './support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 
 const CHROMIUM = '/usr/bin/chromium';
 const describeWithBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
@@ -30,12 +30,12 @@ describeWithBrowser('Swagger UI in a real browser', () => {
       ],
     });
     page = await browser.newPage();
-  }, 60_000);
+  }, STACK_TIMEOUT_MS);
 
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
-  });
+  }, STACK_TIMEOUT_MS);
 
   afterEach(async () => {
     const state = expect.getState();

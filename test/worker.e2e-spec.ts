@@ -1,7 +1,8 @@
 import { ChildProcess } from 'node:child_process';
 import { signIn } from './support/auth';
 import { ApiClient, eventually } from './support/http';
-import { Stack, startStack } from './support/stack';
+import { SPAWN_TIMEOUT_MS } from './support/api';
+import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 import { MessageBody, SentBody } from './support/types';
 import { spawnWorker, startWorker } from './support/worker';
 
@@ -21,8 +22,8 @@ describe('worker: generating replies', () => {
     });
     client = new ApiClient(stack.api.url, (await signIn(stack.api.url)).accessToken);
     roomId = (await client.post<{ id: string }>('/chatroom', { title: 'worker' })).body.id;
-  });
-  afterAll(async () => stack.stop());
+  }, STACK_TIMEOUT_MS);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
   beforeEach(() => stack.gemini.reset());
 
   const send = async (content: string): Promise<string> =>
@@ -117,111 +118,126 @@ describe('worker: generating replies', () => {
     expect(reply).toMatchObject({ status: 'completed', content: 'You said: mid-stream failure' });
   });
 
-  it('fails replies with GEMINI_NOT_CONFIGURED when the worker has no API key', async () => {
-    const unconfigured = await startStack({ GEMINI_API_KEY: '' });
-    try {
-      const other = new ApiClient(unconfigured.api.url, (await signIn(unconfigured.api.url)).accessToken);
-      const room = (await other.post<{ id: string }>('/chatroom', {})).body.id;
-      const sent = await other.post<Sent>(`/chatroom/${room}/message`, { content: 'anyone there?' });
-      const reply = await eventually(async () => {
-        const { body } = await other.get<Msg>(`/chatroom/${room}/message/${sent.body.reply.id}`);
-        return body.status === 'failed' ? body : undefined;
-      });
-      expect(reply.error).toEqual({
-        code: 'GEMINI_NOT_CONFIGURED',
-        message: expect.stringContaining('set GEMINI_API_KEY') as string,
-      });
-    } finally {
-      await unconfigured.stop();
-    }
-  });
+  it(
+    'fails replies with GEMINI_NOT_CONFIGURED when the worker has no API key',
+    async () => {
+      const unconfigured = await startStack({ GEMINI_API_KEY: '' });
+      try {
+        const other = new ApiClient(unconfigured.api.url, (await signIn(unconfigured.api.url)).accessToken);
+        const room = (await other.post<{ id: string }>('/chatroom', {})).body.id;
+        const sent = await other.post<Sent>(`/chatroom/${room}/message`, { content: 'anyone there?' });
+        const reply = await eventually(async () => {
+          const { body } = await other.get<Msg>(`/chatroom/${room}/message/${sent.body.reply.id}`);
+          return body.status === 'failed' ? body : undefined;
+        });
+        expect(reply.error).toEqual({
+          code: 'GEMINI_NOT_CONFIGURED',
+          message: expect.stringContaining('set GEMINI_API_KEY') as string,
+        });
+      } finally {
+        await unconfigured.stop();
+      }
+    },
+    STACK_TIMEOUT_MS,
+  );
 });
 
 describe('worker: nothing is lost', () => {
-  it('re-enqueues replies whose job was lost, and fails one stuck generating with its attempts spent', async () => {
-    const stack = await startStack(
-      { RECONCILE_INTERVAL_SECONDS: '1', REPLY_STALE_AFTER_SECONDS: '1' },
-      { worker: false },
-    );
-    try {
-      const client = new ApiClient(stack.api.url, (await signIn(stack.api.url)).accessToken);
-      const room = (await client.post<{ id: string }>('/chatroom', {})).body.id;
-      const lost = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'lost job' })).body.reply
-        .id;
-      const interrupted = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'interrupted' }))
-        .body.reply.id;
-      const stuck = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'stuck' })).body.reply
-        .id;
-      const Redis = (await import('ioredis')).default;
-      const redis = new Redis(stack.config.redis.url);
-      const keys = await redis.keys(`${stack.config.redis.prefix}:replies:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
-      await stack.database.query(
-        `UPDATE messages SET updated_at = now() - interval '1 hour' WHERE id IN ($1, $2, $3)`,
-        [lost, interrupted, stuck],
+  it(
+    're-enqueues replies whose job was lost, and fails one stuck generating with its attempts spent',
+    async () => {
+      const stack = await startStack(
+        { RECONCILE_INTERVAL_SECONDS: '1', REPLY_STALE_AFTER_SECONDS: '1' },
+        { worker: false },
       );
-      // Generating when Redis lost its job: one attempt made, so it has attempts left; the other has spent them all.
-      await stack.database.query(`UPDATE messages SET status = 'generating', attempts = 1 WHERE id = $1`, [
-        interrupted,
-      ]);
-      await stack.database.query(`UPDATE messages SET status = 'generating', attempts = $2 WHERE id = $1`, [
-        stuck,
-        stack.config.gemini.maxAttempts,
-      ]);
-
-      const worker = await startWorker(stack.config);
       try {
-        const reply = (id: string): Promise<Msg> =>
-          eventually(async () => {
-            const { body } = await client.get<Msg>(`/chatroom/${room}/message/${id}`);
-            return ['completed', 'failed'].includes(body.status) ? body : undefined;
-          }, 15_000);
-        expect(await reply(lost)).toMatchObject({ status: 'completed', content: 'You said: lost job' });
-        expect(await reply(interrupted)).toMatchObject({ status: 'completed' });
-        expect(await reply(stuck)).toMatchObject({ status: 'failed', error: { code: 'STALLED' } });
+        const client = new ApiClient(stack.api.url, (await signIn(stack.api.url)).accessToken);
+        const room = (await client.post<{ id: string }>('/chatroom', {})).body.id;
+        const lost = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'lost job' })).body
+          .reply.id;
+        const interrupted = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'interrupted' }))
+          .body.reply.id;
+        const stuck = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'stuck' })).body.reply
+          .id;
+        const Redis = (await import('ioredis')).default;
+        const redis = new Redis(stack.config.redis.url);
+        const keys = await redis.keys(`${stack.config.redis.prefix}:replies:*`);
+        if (keys.length) await redis.del(...keys);
+        redis.disconnect();
+        await stack.database.query(
+          `UPDATE messages SET updated_at = now() - interval '1 hour' WHERE id IN ($1, $2, $3)`,
+          [lost, interrupted, stuck],
+        );
+        // Generating when Redis lost its job: one attempt made, so it has attempts left; the other has spent them all.
+        await stack.database.query(`UPDATE messages SET status = 'generating', attempts = 1 WHERE id = $1`, [
+          interrupted,
+        ]);
+        await stack.database.query(`UPDATE messages SET status = 'generating', attempts = $2 WHERE id = $1`, [
+          stuck,
+          stack.config.gemini.maxAttempts,
+        ]);
+
+        const worker = await startWorker(stack.config);
+        try {
+          const reply = (id: string): Promise<Msg> =>
+            eventually(async () => {
+              const { body } = await client.get<Msg>(`/chatroom/${room}/message/${id}`);
+              return ['completed', 'failed'].includes(body.status) ? body : undefined;
+            }, 15_000);
+          expect(await reply(lost)).toMatchObject({ status: 'completed', content: 'You said: lost job' });
+          expect(await reply(interrupted)).toMatchObject({ status: 'completed' });
+          expect(await reply(stuck)).toMatchObject({ status: 'failed', error: { code: 'STALLED' } });
+        } finally {
+          await worker.close();
+        }
       } finally {
-        await worker.close();
+        await stack.stop();
       }
-    } finally {
-      await stack.stop();
-    }
-  });
+    },
+    STACK_TIMEOUT_MS,
+  );
 
-  it('completes a reply exactly once after its worker process is killed mid-generation', async () => {
-    const stack = await startStack({ WORKER_LOCK_DURATION_MS: '2000' }, { worker: false });
-    let first: ChildProcess | undefined;
-    let second: ChildProcess | undefined;
-    try {
-      const client = new ApiClient(stack.api.url, (await signIn(stack.api.url)).accessToken);
-      const room = (await client.post<{ id: string }>('/chatroom', {})).body.id;
-      stack.gemini.script({
-        kind: 'answer',
-        chunks: ['never ', 'finished ', 'first ', 'time'],
-        chunkDelayMs: 1000,
-      });
-      first = spawnWorker(stack.env);
-      const replyId = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'survive a crash' }))
-        .body.reply.id;
-      await eventually(() => Promise.resolve(stack.gemini.requests.length === 1 ? true : undefined), 20_000);
-      first.kill('SIGKILL');
+  it(
+    'completes a reply exactly once after its worker process is killed mid-generation',
+    async () => {
+      const stack = await startStack({ WORKER_LOCK_DURATION_MS: '2000' }, { worker: false });
+      let first: ChildProcess | undefined;
+      let second: ChildProcess | undefined;
+      try {
+        const client = new ApiClient(stack.api.url, (await signIn(stack.api.url)).accessToken);
+        const room = (await client.post<{ id: string }>('/chatroom', {})).body.id;
+        stack.gemini.script({
+          kind: 'answer',
+          chunks: ['never ', 'finished ', 'first ', 'time'],
+          chunkDelayMs: 1000,
+        });
+        first = spawnWorker(stack.env);
+        const replyId = (await client.post<Sent>(`/chatroom/${room}/message`, { content: 'survive a crash' }))
+          .body.reply.id;
+        await eventually(
+          () => Promise.resolve(stack.gemini.requests.length === 1 ? true : undefined),
+          SPAWN_TIMEOUT_MS,
+        );
+        first.kill('SIGKILL');
 
-      second = spawnWorker(stack.env);
-      const reply = await eventually(async () => {
-        const { body } = await client.get<Msg>(`/chatroom/${room}/message/${replyId}`);
-        return body.status === 'completed' ? body : undefined;
-      }, 30_000);
-      expect(reply.content).toBe('You said: survive a crash');
-      const rows = await stack.database.query(
-        'SELECT id FROM messages WHERE reply_to_id IS NOT NULL AND chatroom_id = $1',
-        [room],
-      );
-      expect(rows).toHaveLength(1);
-      expect(stack.gemini.requests).toHaveLength(2);
-    } finally {
-      first?.kill('SIGKILL');
-      second?.kill('SIGTERM');
-      await stack.stop();
-    }
-  }, 60_000);
+        second = spawnWorker(stack.env);
+        const reply = await eventually(async () => {
+          const { body } = await client.get<Msg>(`/chatroom/${room}/message/${replyId}`);
+          return body.status === 'completed' ? body : undefined;
+        }, SPAWN_TIMEOUT_MS);
+        expect(reply.content).toBe('You said: survive a crash');
+        const rows = await stack.database.query(
+          'SELECT id FROM messages WHERE reply_to_id IS NOT NULL AND chatroom_id = $1',
+          [room],
+        );
+        expect(rows).toHaveLength(1);
+        expect(stack.gemini.requests).toHaveLength(2);
+      } finally {
+        first?.kill('SIGKILL');
+        second?.kill('SIGTERM');
+        await stack.stop();
+      }
+    },
+    2 * STACK_TIMEOUT_MS,
+  );
 });

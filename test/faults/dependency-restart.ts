@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { spawnApi } from '../support/api';
 import { eventually } from '../support/http';
-import { Stack, startStack } from '../support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import { spawnWorker } from '../support/worker';
 import { expectNothingLostOrShared, Tenant } from './invariants';
 import { SEND_PROMPT, startPromptLoad } from './prompt-load';
@@ -61,17 +61,17 @@ export function describeDependencyRestart(testCase: DependencyRestartCase): void
       worker = spawnWorker(stack.env);
       worker.stdout?.resume();
       worker.stderr?.resume();
-    }, 60_000);
+    }, STACK_TIMEOUT_MS);
     afterAll(async () => {
       worker?.kill('SIGKILL');
       try {
         await api?.stop();
-        await server.restart();
-        await stack.stop();
+        await server?.restart();
+        await stack?.stop();
       } finally {
-        await server.dispose();
+        await server?.dispose();
       }
-    }, 60_000);
+    }, STACK_TIMEOUT_MS);
 
     it(`answers 503 quickly while ${testCase.name} is down, recovers by itself, and completes every accepted prompt`, async () => {
       const tenants = await Promise.all(Array.from({ length: 8 }, () => Tenant.signIn(api!.url)));

@@ -1,5 +1,5 @@
 import { eventually } from '../support/http';
-import { Stack, startStack } from '../support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import { MessageBody } from '../support/types';
 import { expectNothingLostOrShared, FINAL_STATUSES, Tenant } from './invariants';
 
@@ -16,8 +16,8 @@ describe('fault: Gemini answers 429 with Retry-After, then 500, then hangs', () 
       GEMINI_TIMEOUT_MS: String(TIMEOUT_MS),
       GEMINI_RETRY_BASE_DELAY_MS: String(BASE_DELAY_MS),
     });
-  }, 60_000);
-  afterAll(async () => stack.stop(), 60_000);
+  }, STACK_TIMEOUT_MS);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
   beforeEach(() => stack.gemini.reset());
 
   async function promptUntilFinal(tenant: Tenant): Promise<MessageBody> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnApi } from '../support/api';
 import { uniqueMobile } from '../support/auth';
 import { ApiClient, readSse } from '../support/http';
-import { Stack, startStack } from '../support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import { SentBody } from '../support/types';
 import { spawnWorker } from '../support/worker';
 import { expectNothingLostOrShared, Tenant } from './invariants';
@@ -135,12 +135,12 @@ describe('fault: 30 s of mixed traffic from 50 virtual users', () => {
     worker = spawnWorker(stack.env);
     worker.stdout?.resume();
     worker.stderr?.resume();
-  }, 60_000);
+  }, STACK_TIMEOUT_MS);
   afterAll(async () => {
     worker?.kill('SIGKILL');
     await api?.stop();
-    await stack.stop();
-  }, 60_000);
+    await stack?.stop();
+  }, STACK_TIMEOUT_MS);
 
   it('serves every route without a 5xx, and reports the p99 of each', async () => {
     const log = new TrafficLog();

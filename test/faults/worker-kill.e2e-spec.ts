@@ -1,6 +1,6 @@
 import { ChildProcess } from 'node:child_process';
 import { eventually } from '../support/http';
-import { Stack, startStack } from '../support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import { spawnWorker } from '../support/worker';
 import { expectNothingLostOrShared, FINAL_STATUSES, Tenant } from './invariants';
 
@@ -38,12 +38,12 @@ describe('fault: the worker is killed with SIGKILL mid-generation', () => {
       },
       { worker: false },
     );
-  }, 60_000);
+  }, STACK_TIMEOUT_MS);
   afterAll(async () => {
     await kill(first, 'SIGKILL');
     await kill(second, 'SIGKILL');
-    await stack.stop();
-  }, 60_000);
+    await stack?.stop();
+  }, STACK_TIMEOUT_MS);
 
   it('completes all 100 in-flight replies exactly once after a restart', async () => {
     const tenants = await Promise.all(Array.from({ length: USERS }, () => Tenant.signIn(stack.api.url)));

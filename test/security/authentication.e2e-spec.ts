@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Stack, startStack } from '../support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import { PasswordAccount, registerWithPassword } from './support/accounts';
 import { fetchOpenApiDocument, fillPath, listOperations, Operation } from './support/openapi';
 import { decodeClaims, forgeFrom, signHs256 } from './support/tokens';
@@ -75,7 +75,7 @@ describe('authentication on every protected operation', () => {
     console.log(`authentication: ${operations.length} protected operations, ${probes.length} requests`);
   }, 120_000);
 
-  afterAll(async () => stack?.stop());
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   it('finds the protected operations in the live OpenAPI document', () => {
     expect(operations.length).toBeGreaterThanOrEqual(15);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Agent, request as httpRequest } from 'node:http';
 import { FakeStripe } from '@app/stand-ins';
 import { ApiClient } from '../support/http';
-import { Stack, startStack } from '../support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import { SentBody } from '../support/types';
 import { PasswordAccount, registerWithPassword } from './support/accounts';
 import { bodyText, RequestSpec, requestFor, STRIPE_WEBHOOK_PATH } from './support/fuzz-requests';
@@ -176,13 +176,13 @@ describe('fuzzing every documented operation', () => {
       `fuzz: seed ${SEED} (FUZZ_SEED), ${runsPerOperation} runs × ${operations.length} operations, ` +
         `${total} requests; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
     );
-  }, 240_000);
+  }, 600_000);
 
   afterAll(async () => {
     agent.destroy();
     await stack?.stop();
     await stripe.stop();
-  }, 60_000);
+  }, STACK_TIMEOUT_MS);
 
   it('answers every random or malformed request without a 5xx', () => {
     // One line per failing operation and status: how often, and the shortest request that did it.

@@ -1,6 +1,6 @@
 import { signIn } from '../support/auth';
 import { ApiClient } from '../support/http';
-import { Stack, startStack } from '../support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import {
   fetchOpenApiDocument,
   fillPath,
@@ -67,9 +67,9 @@ describe('hostile values in every JSON body', () => {
     client = new ApiClient(stack.api.url, (await signIn(stack.api.url)).accessToken);
     chatroomId = (await client.post<{ id: string }>('/chatroom', { title: 'target' })).body.id;
     operations = listOperations(document).filter((operation) => operation.jsonBody !== undefined);
-  }, 60_000);
+  }, STACK_TIMEOUT_MS);
 
-  afterAll(async () => stack?.stop(), 60_000);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   it('finds string properties to try in the JSON bodies of the document', () => {
     expect(operations.flatMap(stringProperties).length).toBeGreaterThanOrEqual(15);

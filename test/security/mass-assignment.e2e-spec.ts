@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signIn, SignedIn } from '../support/auth';
 import { ApiClient } from '../support/http';
-import { Stack, startStack } from '../support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import {
   fetchOpenApiDocument,
   fillPath,
@@ -97,7 +97,7 @@ describe('mass assignment', () => {
     );
   }, 120_000);
 
-  afterAll(async () => stack?.stop(), 60_000);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   it('finds every operation with a JSON body in the live OpenAPI document', () => {
     expect(operations.length).toBeGreaterThanOrEqual(10);

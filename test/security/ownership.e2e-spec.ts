@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { signIn, SignedIn } from '../support/auth';
 import { ApiClient } from '../support/http';
-import { Stack, startStack } from '../support/stack';
+import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import { SentBody } from '../support/types';
 import { startWorker } from '../support/worker';
 import {
@@ -152,7 +152,7 @@ describe("another user's chatrooms and messages", () => {
     );
   }, 120_000);
 
-  afterAll(async () => stack?.stop(), 60_000);
+  afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
 
   it('covers every operation that takes an id, with every id of the owner', () => {
     const operationsWithIds = listOperations(document).filter((operation) => operation.pathParams.length > 0);

@@ -15,6 +15,8 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
     AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000',
     WORKER_HEALTH_PORT: '0',
+    // The suites provoke errors on purpose; set TEST_LOG_LEVEL=error to see the in-process apps' logs.
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
   });
 }

@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './api.module';
+import { acceptEmptyJsonBodies } from './common/empty-json-body';
 import { requestIdFor } from './common/request-id';
 import {
   answerClientError,
@@ -34,6 +35,8 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
     return503OnClosing: true,
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
+    // Clients of the original FastAPI project call `/chatroom/` and `/auth/send-otp/`.
+    routerOptions: { ignoreTrailingSlash: true },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     rawBody: true,
@@ -56,6 +59,7 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
   rejectUnsupportedBodies(fastify);
   rejectUnacceptableJson(fastify);
   answerUnsupportedMethods(fastify);
+  acceptEmptyJsonBodies(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

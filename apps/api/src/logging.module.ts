@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { asyncStdout } from '@app/observability';
+import { asyncStdout, redactCredentials } from '@app/observability';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 
@@ -11,7 +11,7 @@ import { LoggerModule } from 'nestjs-pino';
       useFactory: (config: AppConfig) => ({
         pinoHttp: [
           {
-            level: config.nodeEnv === 'test' ? 'error' : 'info',
+            level: config.logLevel,
             customProps: (request) => ({ requestId: (request as { id?: string }).id }),
             redact: {
               paths: [
@@ -26,7 +26,7 @@ import { LoggerModule } from 'nestjs-pino';
               req: (request: { id: string; method: string; url: string }) => ({
                 id: request.id,
                 method: request.method,
-                url: request.url,
+                url: redactCredentials(request.url),
               }),
               res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
             },

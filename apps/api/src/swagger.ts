@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { addResponseExamples } from './openapi-examples';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -10,14 +11,19 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'wait or stream), and Stripe subscriptions with daily prompt quotas. Errors are RFC 9457 problem details.',
     )
     .setVersion('1.0.0')
-    .setContact(
-      'Gemini Chat Backend maintainers',
-      'https://github.com/gemini-chat-backend',
-      'maintainers@gemini-chat-backend.dev',
-    )
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addServer('http://localhost:3000', 'Local development (npm run dev)')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'The accessToken of POST /auth/verify-otp (after POST /auth/send-otp) or POST /auth/login; it lasts 15 ' +
+          'minutes, then POST /auth/refresh gives a new one. Paste the token alone, without "Bearer ".',
+      },
+      'bearer',
+    )
     .addTag('auth', 'OTP login by mobile number, passwords, token refresh and logout')
     .addTag('users', 'The current user')
     .addTag('chatrooms', 'Your chatrooms')
@@ -37,6 +43,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       }
     }
   }
+  addResponseExamples(document);
   return document;
 }
 

@@ -22,7 +22,7 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
-          pinoHttp: [{ level: config?.nodeEnv === 'test' ? 'error' : 'info' }, asyncStdout()],
+          pinoHttp: [{ level: config?.logLevel ?? 'info' }, asyncStdout()],
         }),
         DatabaseModule.forRoot(),
         RedisModule.forRoot('worker'),

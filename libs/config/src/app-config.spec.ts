@@ -4,6 +4,8 @@ import { parseEnv } from 'node:util';
 import { ConfigValidationError, loadConfig } from './app-config';
 
 const SECRET = 'a-test-secret-that-is-longer-than-32-characters';
+/** What `openssl rand -base64 48` prints: accepted in production. */
+const GENERATED_SECRET = 'q3Vx9n2LkT0bZ+R7yWc1sJ4pHdA8mEoFgU6iN5tBvXrYaK/lQwCzMeSfPhDjGuIO';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -90,16 +92,40 @@ describe('loadConfig', () => {
     expect(problemsOf({}).join('\n')).toContain('JWT_SECRET_KEY');
   });
 
+  it.each([
+    ['the placeholder of .env.example', 'change-me-to-a-random-string-of-at-least-32-characters'],
+    ['an obvious placeholder', 'my-super-secret-jwt-key-for-production-use'],
+    ['a repeated character', 'x'.repeat(64)],
+    ['a short repeated pattern', 'abcd'.repeat(16)],
+  ])('refuses %s as JWT_SECRET_KEY in production, saying how to generate one', (_, secret) => {
+    const text = problemsOf({
+      JWT_SECRET_KEY: secret,
+      NODE_ENV: 'production',
+      OTP_IN_RESPONSE: 'false',
+    }).join('\n');
+    expect(text).toContain('JWT_SECRET_KEY: refused in production');
+    expect(text).toContain('openssl rand -base64 48');
+  });
+
+  it('accepts a generated JWT_SECRET_KEY in production, and any long enough key elsewhere', () => {
+    expect(
+      problemsOf({ JWT_SECRET_KEY: GENERATED_SECRET, NODE_ENV: 'production', OTP_IN_RESPONSE: 'false' }),
+    ).toEqual([]);
+    expect(problemsOf({ JWT_SECRET_KEY: 'change-me-to-a-random-string-of-at-least-32-characters' })).toEqual(
+      [],
+    );
+  });
+
   it('refuses to return OTPs in responses in production unless that is set explicitly', () => {
-    expect(problemsOf({ JWT_SECRET_KEY: SECRET, NODE_ENV: 'production' }).join('\n')).toContain(
+    expect(problemsOf({ JWT_SECRET_KEY: GENERATED_SECRET, NODE_ENV: 'production' }).join('\n')).toContain(
       'OTP_IN_RESPONSE',
     );
-    expect(problemsOf({ JWT_SECRET_KEY: SECRET, NODE_ENV: 'production', OTP_IN_RESPONSE: 'true' })).toEqual(
-      [],
-    );
-    expect(problemsOf({ JWT_SECRET_KEY: SECRET, NODE_ENV: 'production', OTP_IN_RESPONSE: 'false' })).toEqual(
-      [],
-    );
+    expect(
+      problemsOf({ JWT_SECRET_KEY: GENERATED_SECRET, NODE_ENV: 'production', OTP_IN_RESPONSE: 'true' }),
+    ).toEqual([]);
+    expect(
+      problemsOf({ JWT_SECRET_KEY: GENERATED_SECRET, NODE_ENV: 'production', OTP_IN_RESPONSE: 'false' }),
+    ).toEqual([]);
   });
 
   it('refuses a Stripe key without a webhook secret and a Pro price', () => {

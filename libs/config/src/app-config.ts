@@ -1,7 +1,8 @@
 import { plainToInstance } from 'class-transformer';
 import { isIP } from 'node:net';
 import { validateSync, ValidationError } from 'class-validator';
-import { Environment } from './environment';
+import { Environment, LogLevel } from './environment';
+import { weakSecretReason } from './secret-strength';
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -13,6 +14,8 @@ export class ConfigValidationError extends Error {
 /** The typed, validated configuration both apps receive through dependency injection. */
 export interface AppConfig {
   nodeEnv: Environment['NODE_ENV'];
+  /** Lowest level written to the logs of both apps: `info`, or `error` under NODE_ENV=test, unless LOG_LEVEL says. */
+  logLevel: LogLevel;
   port: number;
   bodyLimitBytes: number;
   corsOrigins: string[];
@@ -127,6 +130,12 @@ function crossFieldProblems(env: Environment, source: NodeJS.ProcessEnv): string
       'OTP_IN_RESPONSE: OTPs are returned in API responses (mocked delivery); in production set OTP_IN_RESPONSE=true explicitly to accept that, or false',
     );
   }
+  const weakSecret = env.NODE_ENV === 'production' ? weakSecretReason(env.JWT_SECRET_KEY) : undefined;
+  if (weakSecret) {
+    problems.push(
+      `JWT_SECRET_KEY: refused in production because ${weakSecret}; generate one with: openssl rand -base64 48`,
+    );
+  }
   if (env.STRIPE_API_KEY && !env.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET: required when STRIPE_API_KEY is set (webhooks must be verified)');
   }
@@ -148,6 +157,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
 
   return {
     nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'error' : 'info'),
     port: env.PORT,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     trustProxy: parseTrustProxy(env.TRUST_PROXY).trustProxy ?? false,

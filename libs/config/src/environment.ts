@@ -27,6 +27,9 @@ const toBool = ({ value }: { value: unknown }): unknown => {
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const localUrl = { require_tld: false, protocols: ['http', 'https'] };
 
 /**
@@ -36,6 +39,11 @@ const localUrl = { require_tld: false, protocols: ['http', 'https'] };
 export class Environment {
   @IsIn(['development', 'test', 'production'])
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: LogLevel;
 
   @Transform(toInt)
   @IsInt()

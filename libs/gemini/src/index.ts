@@ -1,2 +1,3 @@
 export * from './gemini-error';
 export * from './gemini.client';
+export * from './gemini-endpoint';

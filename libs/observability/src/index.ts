@@ -2,3 +2,4 @@ export * from './metrics-registry';
 export * from './operator-credentials';
 export * from './log-destination';
 export * from './auth-failure-counter';
+export * from './credential-redaction';

@@ -1,4 +1,5 @@
 import { isDependencyOutage } from '@app/database';
+import { redactCredentials } from '@app/observability';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -94,7 +95,10 @@ function fromHttpException(exception: HttpException): Problem {
   return { status, code, detail };
 }
 
-/** The one error body of the API; also used by the Fastify-level routes that Nest's filters do not see. */
+/**
+ * The one error body of the API; also used by the Fastify-level routes that Nest's filters do not see. Credentials
+ * a client put in the URL are redacted, since details such as the 404's echo it.
+ */
 export function problemBody(
   request: FastifyRequest,
   problem: { status: number; code: ErrorCode; detail: string; errors?: FieldError[] },
@@ -103,9 +107,9 @@ export function problemBody(
     type: 'about:blank',
     title: STATUS_CODES[problem.status] ?? 'Error',
     status: problem.status,
-    detail: problem.detail,
+    detail: redactCredentials(problem.detail),
     code: problem.code,
-    instance: request.url.split('?')[0],
+    instance: redactCredentials(request.url.split('?')[0]),
     requestId: String(request.id),
     ...(problem.errors ? { errors: problem.errors } : {}),
   };

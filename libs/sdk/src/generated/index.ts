@@ -49,6 +49,7 @@ export type {
   CheckLivenessResponses,
   CheckoutResponse,
   CheckReadinessData,
+  CheckReadinessError,
   CheckReadinessErrors,
   CheckReadinessResponses,
   ClientOptions,

@@ -1102,8 +1102,10 @@ export type CheckReadinessErrors = {
   /**
    * PostgreSQL or Redis does not answer
    */
-  503: unknown;
+  503: ProblemResponse;
 };
+
+export type CheckReadinessError = CheckReadinessErrors[keyof CheckReadinessErrors];
 
 export type CheckReadinessResponses = {
   /**
