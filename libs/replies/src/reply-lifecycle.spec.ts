@@ -1,4 +1,5 @@
 import { Message, MessageStatus } from '@app/database';
+import { Logger } from '@nestjs/common';
 import { RedisKeys } from '@app/queue';
 import type Redis from 'ioredis';
 import { ReplyChannel } from './reply-channel';
@@ -37,6 +38,9 @@ function setUp() {
 }
 
 describe('ReplyLifecycle', () => {
+  beforeAll(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
+  afterAll(() => jest.restoreAllMocks());
+
   it('claims: marks generating, opens the stream with reset, then reads the context', async () => {
     const { lifecycle, replies, channel } = setUp();
     const claimed = { chatroomId: 'c', attempts: 1, promptSeq: 3, prompt: 'hi' };

@@ -1,5 +1,5 @@
 import { Message } from '@app/database';
-import { ReplyErrorCode, STREAM_ENTRY_ID } from '@app/replies';
+import { isFinalStatus, ReplyErrorCode, STREAM_ENTRY_ID } from '@app/replies';
 import { Injectable, Logger, MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { MessageResponse } from './dto/message.dto';
@@ -27,10 +27,10 @@ export class ReplyEventsService {
     const after = lastEventId && STREAM_ENTRY_ID.test(lastEventId) ? lastEventId : '0';
     return new Observable<MessageEvent>((subscriber) => {
       const controller = new AbortController();
-      // Sent at once, so the response starts even while the reply waits in the queue, then every few seconds, so
+      // Sent at once for an open reply, so the response starts even while it waits in the queue, then every few seconds, so
       // proxies keep a quiet connection open while Gemini thinks.
       const ping = (): void => subscriber.next({ type: 'ping', data: {} });
-      ping();
+      if (!isFinalStatus(reply.status)) ping();
       const keepalive = setInterval(ping, KEEPALIVE_MS);
       const pump = async (): Promise<void> => {
         for await (const event of this.hub.follow(reply, sessionId, after, controller.signal)) {
