@@ -49,6 +49,8 @@ export function describeDependencyRestart(testCase: DependencyRestartCase): void
         {
           RATE_LIMIT_PER_MINUTE: '0',
           AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+          // The virtual users' X-Forwarded-For, as from a proxy on this machine, is their address.
+          TRUST_PROXY: '127.0.0.1',
           WORKER_LOCK_DURATION_MS: '2000',
           RECONCILE_INTERVAL_SECONDS: '1',
           REPLY_STALE_AFTER_SECONDS: '5',

@@ -125,6 +125,8 @@ describe('fault: 30 s of mixed traffic from 50 virtual users', () => {
       {
         RATE_LIMIT_PER_MINUTE: '600',
         AUTH_RATE_LIMIT_PER_MINUTE: '20',
+        // The virtual users' X-Forwarded-For, as from a proxy on this machine, is their address.
+        TRUST_PROXY: '127.0.0.1',
         OTP_RESEND_COOLDOWN_SECONDS: '5',
         OTP_HOURLY_LIMIT: '20',
         BASIC_DAILY_LIMIT: '1000',

@@ -66,7 +66,9 @@ export function startPromptLoad(
             `${apiUrl}${replyPath}/stream`,
             { authorization: `Bearer ${client.accessToken}` },
             (event) => event.event === 'final',
-            15_000,
+            // A stream stays open through an outage and resumes after it; the user stops watching after 2 s and goes
+            // on sending prompts, so the outage is seen by the routes that must answer 503.
+            2_000,
           );
           return {
             status: stream.status,
