@@ -1,5 +1,7 @@
 import { ChildProcess } from 'node:child_process';
-import { spawnApi } from '../support/api';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnApi, SpawnedApi } from '../support/api';
 import { eventually } from '../support/http';
 import { Stack, STACK_TIMEOUT_MS, startStack } from '../support/stack';
 import { spawnWorker } from '../support/worker';
@@ -8,6 +10,8 @@ import { SEND_PROMPT, startPromptLoad } from './prompt-load';
 import { describeOutage, expectSuccessOrQuick503, sleep, TrafficLog } from './traffic';
 
 const OUTAGE_MS = 10_000;
+/** Where each suite leaves its api and worker logs, to read after a failure. */
+const RESULTS = join(__dirname, '../../test-results');
 
 /** A private PostgreSQL or Redis server that a test may stop and start again on the same port. */
 export interface RestartableServer {
@@ -39,7 +43,7 @@ export function describeDependencyRestart(testCase: DependencyRestartCase): void
   describe(testCase.title, () => {
     let server: RestartableServer;
     let stack: Stack;
-    let api: { url: string; stop(): Promise<void> } | undefined;
+    let api: SpawnedApi | undefined;
     let worker: ChildProcess | undefined;
 
     beforeAll(async () => {
@@ -59,13 +63,16 @@ export function describeDependencyRestart(testCase: DependencyRestartCase): void
         },
         { ...options, worker: false },
       );
-      api = await spawnApi(stack.env);
+      api = await spawnApi(stack.env, { captureOutput: true });
       worker = spawnWorker(stack.env);
-      worker.stdout?.resume();
-      worker.stderr?.resume();
+      mkdirSync(RESULTS, { recursive: true });
+      const workerLog = createWriteStream(join(RESULTS, `faults-${testCase.name}-worker.log`));
+      worker.stdout?.pipe(workerLog);
+      worker.stderr?.pipe(workerLog);
     }, STACK_TIMEOUT_MS);
     afterAll(async () => {
       worker?.kill('SIGKILL');
+      if (api) writeFileSync(join(RESULTS, `faults-${testCase.name}-api.log`), api.output());
       try {
         await api?.stop();
         await server?.restart();
@@ -114,7 +121,13 @@ export function describeDependencyRestart(testCase: DependencyRestartCase): void
       expectSuccessOrQuick503(log.samples, 5000);
 
       const statuses = await expectNothingLostOrShared(stack.database.query, tenants, 90_000);
-      expect([...statuses.values()].filter((status) => status !== 'completed')).toEqual([]);
+      const unfinished = [...statuses].filter(([, status]) => status !== 'completed').map(([id]) => id);
+      expect(
+        await stack.database.query(
+          'SELECT status, error_code, error_message FROM messages WHERE id = ANY($1::uuid[])',
+          [unfinished],
+        ),
+      ).toEqual([]);
     }, 180_000);
   });
 }

@@ -86,15 +86,18 @@ describe('fault: Gemini answers 429 with Retry-After, then 500, then hangs', () 
     await expectNothingLostOrShared(stack.database.query, [tenant]);
   }, 60_000);
 
-  // Skipped: after the reply-engine merge it left 1-2 of 10 replies failed in 2 of 3 CI runs (passed in 1); the cause
-  // is not found yet (see the stop-17 closing note on issue 11). The single-prompt retry tests above still run.
-  it.skip('completes a burst of prompts through a wave of 429s then 500s, three calls each, each user charged once', async () => {
+  it('completes a burst of prompts through a wave of 429s then 500s, three calls each, each user charged once', async () => {
     const tenants = await Promise.all(Array.from({ length: 10 }, () => Tenant.signIn(stack.api.url)));
     const rooms = await Promise.all(tenants.map((tenant) => tenant.createRoom()));
-    stack.gemini.script(
-      ...tenants.map(() => ({ kind: 'error' as const, status: 429, retryAfterSeconds: 1 })),
-      ...tenants.map(() => ({ kind: 'error' as const, status: 500 })),
-    );
+    // Scripted per prompt: with one shared script answered in order of arrival, a retry that overtook another
+    // prompt's first call on a busy machine took that prompt's 429 and left it a third error.
+    for (const tenant of tenants) {
+      stack.gemini.scriptFor(
+        tenant.marker,
+        { kind: 'error', status: 429, retryAfterSeconds: 1 },
+        { kind: 'error', status: 500 },
+      );
+    }
     const sent = await Promise.all(tenants.map((tenant, index) => tenant.prompt(rooms[index], 'in a burst')));
     expect(sent.map((response) => response.status)).toEqual(tenants.map(() => 202));
 

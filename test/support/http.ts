@@ -78,8 +78,16 @@ export async function readSse(
 ): Promise<{ status: number; contentType: string | null; events: SseEvent[] }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const response = await fetch(url, { headers, signal: controller.signal });
   const events: SseEvent[] = [];
+  let response: Response;
+  try {
+    response = await fetch(url, { headers, signal: controller.signal });
+  } catch (error) {
+    clearTimeout(timer);
+    // No response headers within the time allowed: a hang, reported as status 0 like TrafficLog's.
+    if (controller.signal.aborted) return { status: 0, contentType: null, events };
+    throw error;
+  }
   if (!response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
     clearTimeout(timer);
     return { status: response.status, contentType: response.headers.get('content-type'), events };

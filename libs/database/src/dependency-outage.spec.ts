@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { isDependencyOutage } from './dependency-outage';
 
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
@@ -11,6 +11,7 @@ describe('isDependencyOutage', () => {
       withCode('terminating connection due to administrator command', '57P01'),
     ],
     ['a pooled connection dropped', new Error('Connection terminated unexpectedly')],
+    ['a transaction whose connection dropped before its commit', new QueryRunnerAlreadyReleasedError()],
     ['the pool waiting too long for a connection', new Error('timeout exceeded when trying to connect')],
     [
       'Redis refusing commands while offline',

@@ -1,10 +1,10 @@
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { Cluster, RedisOptions } from 'ioredis';
 
 /**
- * The api fails fast when Redis is down: a command waits for at most one reconnection attempt (a few hundred ms)
- * and two seconds overall, so requests answer 503 quickly, while commands sent during the first connect at boot
- * are queued rather than refused. The worker waits forever (`maxRetriesPerRequest: null`, as BullMQ requires for
- * blocking commands).
+ * The api fails fast when Redis is down: commands sent during the first connect at boot are queued, but once the
+ * connection has been ready, a command sent while it is down is refused at once (see `failFastOnceReady`), so
+ * requests answer 503 in milliseconds rather than waiting for reconnection attempts. The worker waits forever
+ * (`maxRetriesPerRequest: null`, as BullMQ requires for blocking commands).
  */
 export function redisOptions(role: 'api' | 'worker'): RedisOptions {
   return role === 'api'
@@ -18,6 +18,17 @@ export function redisOptions(role: 'api' | 'worker'): RedisOptions {
     : { maxRetriesPerRequest: null, enableOfflineQueue: true };
 }
 
+/**
+ * Turns the offline queue off after the first `ready`. With it on, a command sent during an outage waits for
+ * `maxRetriesPerRequest` reconnection attempts (up to two seconds), and a request making several calls in a row
+ * waited that long for each before answering 503.
+ */
+export function failFastOnceReady(redis: Redis | Cluster): void {
+  redis.once('ready', () => {
+    redis.options.enableOfflineQueue = false;
+  });
+}
+
 /** `onError` receives connection errors; without a listener ioredis reports each reconnect attempt as unhandled. */
 export function createRedis(
   url: string,
@@ -27,5 +38,6 @@ export function createRedis(
 ): Redis {
   const redis = new Redis(url, { ...redisOptions(role), connectionName: name });
   redis.on('error', onError);
+  if (role === 'api') failFastOnceReady(redis);
   return redis;
 }

@@ -1,7 +1,10 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-/** What the fake does with one request. Scripts are consumed in order; when none is left, `fallback` answers. */
+/**
+ * What the fake does with one request. Scripts for a prompt (`scriptFor`) come first, then the shared script, each
+ * consumed in order; when none is left, `fallback` answers.
+ */
 export type GeminiBehaviour =
   | {
       kind: 'answer';
@@ -53,6 +56,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class FakeGemini {
   readonly requests: RecordedGeminiRequest[] = [];
   private readonly scripts: GeminiBehaviour[] = [];
+  private readonly promptScripts: { promptIncludes: string; behaviours: GeminiBehaviour[] }[] = [];
   private readonly hanging = new Set<ServerResponse>();
   private server?: Server;
   private streaming = 0;
@@ -84,8 +88,17 @@ export class FakeGemini {
     this.scripts.push(...behaviours);
   }
 
+  /**
+   * Behaviours for the requests whose prompt (the last turn) contains `promptIncludes`, in order. Unlike the shared
+   * script, what one conversation meets does not depend on when other conversations' requests arrive.
+   */
+  scriptFor(promptIncludes: string, ...behaviours: GeminiBehaviour[]): void {
+    this.promptScripts.push({ promptIncludes, behaviours });
+  }
+
   reset(): void {
     this.scripts.length = 0;
+    this.promptScripts.length = 0;
     this.requests.length = 0;
   }
 
@@ -120,7 +133,10 @@ export class FakeGemini {
         .at(-1)
         ?.parts.map((part) => part.text)
         .join('') ?? '';
-    const behaviour = this.scripts.shift() ?? this.fallback(prompt);
+    const behaviour =
+      this.promptScripts.find((entry) => prompt.includes(entry.promptIncludes))?.behaviours.shift() ??
+      this.scripts.shift() ??
+      this.fallback(prompt);
     switch (behaviour.kind) {
       case 'error':
         return this.sendError(response, behaviour.status, undefined, behaviour.retryAfterSeconds);

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { redisOptions, RedisKeys } from '@app/queue';
+import { failFastOnceReady, redisOptions, RedisKeys } from '@app/queue';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ExecutionContext, Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -29,6 +29,7 @@ const isHealthRoute = (context: ExecutionContext): boolean =>
         // Without a listener ioredis reports every failed reconnect as an unhandled error.
         const logger = new Logger('Redis');
         storage.redis.on('error', (error: Error) => logger.warn(`Redis (rate limits): ${error.message}`));
+        failFastOnceReady(storage.redis);
         return {
           throttlers: [
             {
