@@ -1,13 +1,17 @@
 /**
  * A tour of the API through the generated SDK: log in with an OTP, create a chatroom, send a message, stream the
- * answer to the terminal, and print the subscription status. Run against a running stack:
+ * answer to the terminal (and the chatroom's generated title), steer the conversation (edit the prompt, regenerate
+ * the answer, fork the chatroom), and print the subscription status. Run against a running stack:
  *   API_URL=http://127.0.0.1:3000 npm run example
  */
 import {
   createChatroom,
   createClient,
   createConfig,
+  editPrompt,
+  forkChatroom,
   getSubscriptionStatus,
+  regenerateReply,
   sendMessage,
   sendOtp,
   streamReplyEvents,
@@ -30,7 +34,8 @@ async function main(): Promise<void> {
   console.log(`Logged in as ${tokens.user.mobile} (${tokens.user.tier})`);
 
   const client = createClient(createConfig({ baseUrl, auth: () => tokens.accessToken }));
-  const { data: room } = await createChatroom({ client, body: { title: 'SDK demo' }, throwOnError: true });
+  // Untitled: the chatroom gets a title from its first exchange.
+  const { data: room } = await createChatroom({ client, body: {}, throwOnError: true });
   const prompt = 'Give me one tip for writing clear code.';
   const { data: sent } = await sendMessage({
     client,
@@ -53,11 +58,34 @@ async function main(): Promise<void> {
       printed = true;
     }
     if (event.type === 'reset' && printed) process.stdout.write('\n[Gemini failed mid-answer; retrying]\n');
+    if (event.type === 'title') process.stdout.write(`\n[the chatroom is now called "${event.title}"]`);
     if (event.type === 'final') final = event.message;
   }
   process.stdout.write('\n');
   if (final?.status !== 'completed')
     throw new Error(`Reply ended as ${String(final?.status)}: ${JSON.stringify(final?.error)}`);
+
+  // Steer: a new version of the prompt (a new branch), another answer to it, and a copy of the conversation.
+  const { data: edited } = await editPrompt({
+    client,
+    path: { id: room.id, messageId: sent.message.id },
+    body: { content: 'Give me two tips for writing clear code.' },
+    query: { wait: 30 },
+    throwOnError: true,
+  });
+  console.log(`edited > ${edited.message.content}\n${edited.reply.content}`);
+  const { data: again } = await regenerateReply({
+    client,
+    path: { id: room.id, messageId: edited.reply.id },
+    query: { wait: 30 },
+    throwOnError: true,
+  });
+  console.log(`regenerated: ${again.reply.content}`);
+  const { data: fork } = await forkChatroom({ client, path: { id: room.id }, body: {}, throwOnError: true });
+  const last = fork.recentMessages.at(-1);
+  console.log(
+    `forked "${fork.title}": ${fork.recentMessages.length} messages, ending with "${last?.content}"`,
+  );
 
   const { data: status } = await getSubscriptionStatus({ client, throwOnError: true });
   console.log(

@@ -243,6 +243,8 @@ describe('chatrooms and conversations', () => {
     it('returns the original response for a retried POST with the same Idempotency-Key', async () => {
       const room = await createRoom(alice);
       const headers = { 'idempotency-key': `retry-${Date.now()}` };
+      // Still open when the retry arrives (an instant answer could be final by then, and a final replay is 200).
+      stack.gemini.script({ kind: 'answer', chunks: ['slow ', 'enough'], chunkDelayMs: 300 });
       const first = await alice.post<Sent>(`/chatroom/${room.id}/message`, { content: 'only once' }, headers);
       const again = await alice.post<Sent>(`/chatroom/${room.id}/message`, { content: 'only once' }, headers);
       expect(again.status).toBe(202);

@@ -46,3 +46,82 @@ describe('migration 1764100000000 (abuse hardening) on existing accounts', () =>
     ]);
   });
 });
+
+describe('migration 1764300000000 (conversation branches) on existing conversations', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  }, 60_000);
+  afterAll(async () => database?.drop(), 30_000);
+
+  it('turns each conversation into one branch in seq order, its last message the active leaf', async () => {
+    const dataSource = await new DataSource(dataSourceOptions(database.url, 1)).initialize();
+    try {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      expect(dataSource.migrations.at(-1)?.name).toBe('ConversationBranches1764300000000');
+      const [user] = await database.query<{ id: string }>(
+        `INSERT INTO users (mobile, verified_at) VALUES ('+919000000009', now()) RETURNING id`,
+      );
+      const rooms = await database.query<{ id: string; title: string }>(
+        `INSERT INTO chatrooms (user_id, title, last_message_seq) VALUES ($1, 'New chat', 4), ($1, 'Named', 0)
+         RETURNING id, title`,
+        [user.id],
+      );
+      const room = rooms.find((row) => row.title === 'New chat')!;
+      const insert = async (seq: number, role: string, replyTo: string | null): Promise<string> => {
+        const [row] = await database.query<{ id: string }>(
+          `INSERT INTO messages (chatroom_id, user_id, seq, role, content, status, reply_to_id)
+           VALUES ($1, $2, $3, $4, $5, 'completed', $6) RETURNING id`,
+          [room.id, user.id, seq, role, `m${seq}`, replyTo],
+        );
+        return row.id;
+      };
+      const p1 = await insert(1, 'user', null);
+      const r1 = await insert(2, 'model', p1);
+      const p2 = await insert(3, 'user', null);
+      const r2 = await insert(4, 'model', p2);
+      await dataSource.runMigrations({ transaction: 'each' });
+
+      const parents = await database.query<{ id: string; parent_id: string | null }>(
+        'SELECT id, parent_id FROM messages ORDER BY seq',
+      );
+      expect(parents).toEqual([
+        { id: p1, parent_id: null },
+        { id: r1, parent_id: p1 },
+        { id: p2, parent_id: r1 },
+        { id: r2, parent_id: p2 },
+      ]);
+      const chatrooms = await database.query<{
+        title: string;
+        title_source: string;
+        active_leaf_id: string | null;
+      }>('SELECT title, title_source, active_leaf_id FROM chatrooms ORDER BY title');
+      expect(chatrooms).toEqual([
+        { title: 'Named', title_source: 'user', active_leaf_id: null },
+        { title: 'New chat', title_source: 'default', active_leaf_id: r2 },
+      ]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
+
+describe('migrations and entities', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  }, 60_000);
+  afterAll(async () => database?.drop(), 30_000);
+
+  it('agree: after every migration, TypeORM finds nothing left to generate', async () => {
+    const dataSource = await new DataSource(dataSourceOptions(database.url, 1)).initialize();
+    try {
+      const pending = await dataSource.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});

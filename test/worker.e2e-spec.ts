@@ -227,7 +227,7 @@ describe('worker: nothing is lost', () => {
         }, SPAWN_TIMEOUT_MS);
         expect(reply.content).toBe('You said: survive a crash');
         const rows = await stack.database.query(
-          'SELECT id FROM messages WHERE reply_to_id IS NOT NULL AND chatroom_id = $1',
+          `SELECT id FROM messages WHERE role = 'model' AND chatroom_id = $1`,
           [room],
         );
         expect(rows).toHaveLength(1);

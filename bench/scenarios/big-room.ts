@@ -73,7 +73,7 @@ async function runOnce(context: RunContext): Promise<BigRoomRun> {
       }
       if (!measured) return { small: [], big: [] };
       const reads = (await worker.stopTrace())
-        .filter((event) => event.kind === 'pg' && /^WITH recent AS/.test(event.label))
+        .filter((event) => event.kind === 'pg' && /^WITH RECURSIVE path AS/.test(event.label))
         .sort((a, b) => a.start - b.start)
         .map((event) => event.end - event.start);
       if (reads.length !== 2 * TIMED_READS) throw new Error(`traced ${reads.length} context reads`);

@@ -101,7 +101,7 @@ async function measureWindow(stack: BenchStack, send: Send, rate: number): Promi
   const completed = await completedBetween(stack, offered.startedAt, offered.endedAt);
   const latencies = await stack.database.query<{ ms: number }>(
     `SELECT EXTRACT(EPOCH FROM (reply.completed_at - prompt.created_at)) * 1000 AS ms
-       FROM messages reply JOIN messages prompt ON prompt.id = reply.reply_to_id
+       FROM messages reply JOIN messages prompt ON prompt.id = reply.parent_id
       WHERE reply.status = 'completed' AND prompt.created_at >= $1 AND prompt.created_at < $2`,
     [offered.startedAt, offered.endedAt],
   );

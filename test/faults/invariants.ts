@@ -84,7 +84,7 @@ export async function expectNothingLostOrShared(
 
   const repliesPerPrompt = await query<{ id: string; replies: number }>(
     `SELECT prompt.id, count(reply.id)::int AS replies
-       FROM messages prompt LEFT JOIN messages reply ON reply.reply_to_id = prompt.id
+       FROM messages prompt LEFT JOIN messages reply ON reply.parent_id = prompt.id AND reply.role = 'model'
       WHERE prompt.role = 'user'
       GROUP BY prompt.id
      HAVING count(reply.id) <> 1`,

@@ -2,8 +2,9 @@ type Query = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => P
 
 /**
  * Fills an empty chatroom with `exchanges` completed prompt/reply pairs of `messageChars` characters each (a
- * multiple of 32), numbered as the api numbers them (prompt 2i-1, its reply 2i), in three statements rather than
- * through the api, so a room of 20,000 messages takes seconds.
+ * multiple of 32), numbered and linked as the api stores them (prompt 2i-1 follows reply 2i-2, its reply 2i answers
+ * it, the last reply is the active leaf), in a few statements rather than through the api, so a room of 20,000
+ * messages takes seconds.
  */
 export async function fillChatroom(
   query: Query,
@@ -22,10 +23,21 @@ export async function fillChatroom(
     [chatroomId, userId, repeats, exchanges],
   );
   await query(
-    `INSERT INTO messages (chatroom_id, user_id, seq, role, content, status, reply_to_id, completed_at)
+    `INSERT INTO messages (chatroom_id, user_id, seq, role, content, status, parent_id, completed_at)
      SELECT chatroom_id, user_id, seq + 1, 'model', repeat(md5((-seq)::text), $2), 'completed', id, now()
      FROM messages WHERE chatroom_id = $1`,
     [chatroomId, repeats],
   );
-  await query('UPDATE chatrooms SET last_message_seq = $2 WHERE id = $1', [chatroomId, 2 * exchanges]);
+  await query(
+    `UPDATE messages AS prompt SET parent_id = previous.id FROM messages AS previous
+     WHERE prompt.chatroom_id = $1 AND prompt.role = 'user' AND previous.chatroom_id = $1
+       AND previous.seq = prompt.seq - 1`,
+    [chatroomId],
+  );
+  await query(
+    `UPDATE chatrooms SET last_message_seq = $2,
+       active_leaf_id = (SELECT id FROM messages WHERE chatroom_id = $1 AND seq = $2)
+     WHERE id = $1`,
+    [chatroomId, 2 * exchanges],
+  );
 }

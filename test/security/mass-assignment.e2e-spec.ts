@@ -25,6 +25,7 @@ describe('mass assignment', () => {
   let user: SignedIn;
   let victim: SignedIn;
   let chatroomId: string;
+  let promptId: string;
   let operations: Operation[];
   let databaseBefore: Record<string, unknown[]>;
   const attempts: Attempt[] = [];
@@ -55,14 +56,14 @@ describe('mass assignment', () => {
   }
 
   function pathFor(operation: Operation): string {
-    const unknown = operation.pathParams.filter((name) => name !== 'id');
+    const unknown = operation.pathParams.filter((name) => name !== 'id' && name !== 'messageId');
     if (unknown.length > 0) {
       throw new Error(
         `${operation.key}: teach mass-assignment.e2e-spec.ts a real value for ${unknown.join(', ')}`,
       );
     }
-    // The user's own chatroom, so that without the extra field the request would be allowed.
-    return fillPath(operation.path, { id: chatroomId });
+    // The user's own chatroom and prompt, so that without the extra field the request would be allowed.
+    return fillPath(operation.path, { id: chatroomId, messageId: promptId });
   }
 
   beforeAll(async () => {
@@ -71,6 +72,9 @@ describe('mass assignment', () => {
     [user, victim] = await Promise.all([signIn(stack.api.url), signIn(stack.api.url)]);
     const client = new ApiClient(stack.api.url, user.accessToken);
     chatroomId = (await client.post<{ id: string }>('/chatroom', { title: 'my room' })).body.id;
+    promptId = (
+      await client.post<{ message: { id: string } }>(`/chatroom/${chatroomId}/message`, { content: 'hello' })
+    ).body.message.id;
     operations = listOperations(document).filter((operation) => operation.jsonBody !== undefined);
     databaseBefore = await snapshotDatabase();
 

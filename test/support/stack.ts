@@ -53,6 +53,8 @@ export async function startStack(
       GEMINI_TIMEOUT_MS: '5000',
       BASIC_DAILY_LIMIT: '1000',
       OTP_IP_HOURLY_LIMIT: '100000',
+      // A title request is a Gemini call of its own: suites that count calls turn titles on where they test them.
+      CHATROOM_AUTO_TITLES: 'false',
       ...overrides,
     };
     config = testConfig(database.url, env);

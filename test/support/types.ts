@@ -4,7 +4,9 @@ export interface MessageBody {
   role: string;
   status: string;
   content: string;
+  parentId: string | null;
   replyToId: string | null;
+  model: string | null;
   truncated: boolean;
   error: { code: string; message: string } | null;
   finishReason: string | null;

@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ModelsModule } from './models/models.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { AuthFailureModule } from './throttling/auth-failure.module';
 import { ThrottlingModule } from './throttling/throttling.module';
@@ -33,6 +34,7 @@ export class ApiModule {
         UsersModule,
         ChatroomsModule,
         MessagesModule,
+        ModelsModule,
         SubscriptionsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

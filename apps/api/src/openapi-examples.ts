@@ -11,6 +11,7 @@ interface ProblemExample {
 const BY_STATUS: Record<number, ProblemExample> = {
   400: { code: ErrorCode.ValidationFailed, detail: 'id must be a UUID' },
   401: { code: ErrorCode.Unauthorized, detail: 'Missing, invalid or expired access token' },
+  403: { code: ErrorCode.Forbidden, detail: 'This is not allowed on your tier' },
   404: { code: ErrorCode.NotFound, detail: 'No such chatroom' },
   409: { code: ErrorCode.Conflict, detail: 'The request conflicts with the current state' },
   413: { code: ErrorCode.PayloadTooLarge, detail: 'Request body is too large' },
@@ -95,6 +96,46 @@ const BY_OPERATION: Record<string, ProblemExample> = {
     detail: 'The reply queue is unavailable; nothing was stored. Retry shortly',
   },
   'getMessage 404': { code: ErrorCode.NotFound, detail: 'No such message' },
+  ...Object.fromEntries(
+    ['createChatroom', 'updateChatroomSettings'].map((operationId) => [
+      `${operationId} 403`,
+      {
+        code: ErrorCode.ModelNotAllowed,
+        detail: 'gemini-2.5-pro is not available on the basic tier; see GET /models for yours',
+      },
+    ]),
+  ),
+  'updateChatroomSettings 400': {
+    code: ErrorCode.ValidationFailed,
+    detail: 'maxOutputTokens must be at most 2048 on the basic tier',
+  },
+  'editPrompt 400': { code: ErrorCode.ValidationFailed, detail: 'content should not be empty' },
+  'editPrompt 404': {
+    code: ErrorCode.NotFound,
+    detail: 'Message 0b7e1f3a-5d2c-4c8e-9a41-2f6d8e0c1b55 not found',
+  },
+  'editPrompt 409': {
+    code: ErrorCode.NotAPrompt,
+    detail: 'Only prompts can be edited; to get another reply, regenerate the reply',
+  },
+  'regenerateReply 409': {
+    code: ErrorCode.ReplyNotFinal,
+    detail: 'The reply is still generating; wait for it to end (or cancel it) before regenerating it',
+  },
+  'regenerateReply 404': {
+    code: ErrorCode.NotFound,
+    detail: 'Message c4a2d9e7-81b3-4f5a-b6c0-7d3e2a1f9b84 not found',
+  },
+  'switchBranch 400': { code: ErrorCode.ValidationFailed, detail: 'messageId must be a UUID' },
+  'switchBranch 404': {
+    code: ErrorCode.NotFound,
+    detail: 'Message c4a2d9e7-81b3-4f5a-b6c0-7d3e2a1f9b84 not found',
+  },
+  'forkChatroom 409': {
+    code: ErrorCode.NotAReply,
+    detail: 'Fork from a reply: the new chatroom continues after it',
+  },
+  'forkChatroom 400': { code: ErrorCode.ValidationFailed, detail: 'title should not be empty' },
   'cancelReply 409': { code: ErrorCode.ReplyAlreadyFinal, detail: 'The reply is already completed' },
   'subscribePro 409': { code: ErrorCode.AlreadyPro, detail: 'You are already on Pro' },
   'subscribePro 503': {
@@ -126,7 +167,9 @@ const PROMPT = {
   role: 'user',
   content: 'Plan three days in Lisbon for a first-time visitor.',
   status: 'completed',
+  parentId: null,
   replyToId: null,
+  model: null,
   error: null,
   finishReason: null,
   truncated: false,
@@ -141,11 +184,12 @@ const QUEUED_REPLY = {
   role: 'model',
   content: '',
   status: 'queued',
+  parentId: PROMPT.id,
   replyToId: PROMPT.id,
   completedAt: null,
 };
 
-/** The two successful answers of sendMessage, consistent with what the api sends. */
+/** The two successful answers of the routes that add a turn, consistent with what the api sends. */
 const SEND_MESSAGE_EXAMPLES: Record<string, object> = {
   '202': { message: PROMPT, reply: QUEUED_REPLY },
   '200': {
@@ -155,12 +199,15 @@ const SEND_MESSAGE_EXAMPLES: Record<string, object> = {
       content: 'Day 1: Alfama and the castle…',
       status: 'completed',
       finishReason: 'STOP',
+      model: 'gemini-2.5-flash',
       usage: { promptTokens: 42, outputTokens: 128, totalTokens: 170 },
       updatedAt: '2030-01-01T10:00:04.000Z',
       completedAt: '2030-01-01T10:00:04.000Z',
     },
   },
 };
+
+const TURN_OPERATIONS = ['sendMessage', 'editPrompt', 'regenerateReply'];
 
 interface ResponseObject {
   description?: string;
@@ -204,7 +251,11 @@ export function addResponseExamples(document: OpenAPIObject): void {
                 : {}),
             },
           };
-        } else if (operationId === 'sendMessage' && SEND_MESSAGE_EXAMPLES[status] && response.content) {
+        } else if (
+          TURN_OPERATIONS.includes(operationId ?? '') &&
+          SEND_MESSAGE_EXAMPLES[status] &&
+          response.content
+        ) {
           json.example = SEND_MESSAGE_EXAMPLES[status];
         }
       }

@@ -26,8 +26,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addTag('auth', 'OTP login by mobile number, passwords, token refresh and logout')
     .addTag('users', 'The current user')
-    .addTag('chatrooms', 'Your chatrooms')
-    .addTag('messages', 'Prompts and Gemini replies: poll, wait or stream')
+    .addTag('chatrooms', 'Your chatrooms: settings, branches and forks')
+    .addTag(
+      'messages',
+      'Prompts and Gemini replies: poll, wait or stream; edit prompts and regenerate replies',
+    )
+    .addTag('models', 'The Gemini models and generation limits of your tier')
     .addTag('subscriptions', 'Basic and Pro tiers with Stripe, and the Stripe webhook')
     .addTag('health', 'Liveness and readiness for orchestrators')
     .build();

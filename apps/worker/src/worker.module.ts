@@ -1,6 +1,6 @@
 import { APP_CONFIG, AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
-import { GeminiClient } from '@app/gemini';
+import { GeminiClient, ModelPolicyModule } from '@app/gemini';
 import { asyncStdout } from '@app/observability';
 import { RedisModule } from '@app/queue';
 import { RepliesModule } from '@app/replies';
@@ -27,6 +27,7 @@ export class WorkerModule {
         DatabaseModule.forRoot(),
         RedisModule.forRoot('worker'),
         RepliesModule,
+        ModelPolicyModule,
       ],
       providers: [
         WorkerMetrics,

@@ -47,6 +47,30 @@ describe('loadConfig', () => {
     expect(text).toContain('BASIC_DAILY_LIMIT');
   });
 
+  it('offers GEMINI_MODEL alone by default, and every listed model to Pro unless PRO_MODELS says otherwise', () => {
+    expect(loadConfig({ JWT_SECRET_KEY: SECRET }).gemini).toMatchObject({
+      models: ['gemini-2.5-flash'],
+      tierModels: { basic: ['gemini-2.5-flash'], pro: ['gemini-2.5-flash'] },
+    });
+    const config = loadConfig({ JWT_SECRET_KEY: SECRET, GEMINI_MODELS: 'gemini-2.5-flash, gemini-2.5-pro' });
+    expect(config.gemini.tierModels).toEqual({
+      basic: ['gemini-2.5-flash'],
+      pro: ['gemini-2.5-flash', 'gemini-2.5-pro'],
+    });
+  });
+
+  it('refuses tier model lists outside GEMINI_MODELS or without GEMINI_MODEL, saying which', () => {
+    const text = problemsOf({
+      JWT_SECRET_KEY: SECRET,
+      GEMINI_MODELS: 'gemini-2.5-flash,gemini-2.5-pro,Not A Model',
+      BASIC_MODELS: 'gemini-2.5-pro',
+      PRO_MODELS: 'gemini-2.5-flash,gemini-3-ultra',
+    }).join('\n');
+    expect(text).toContain('GEMINI_MODELS: not model ids such as gemini-2.5-flash: Not A Model');
+    expect(text).toContain('BASIC_MODELS must include GEMINI_MODEL (gemini-2.5-flash)');
+    expect(text).toContain('PRO_MODELS: gemini-3-ultra not in GEMINI_MODELS');
+  });
+
   it('trusts no proxy by default, and a hop count or proxy addresses when given', () => {
     expect(loadConfig({ JWT_SECRET_KEY: SECRET }).trustProxy).toBe(false);
     expect(loadConfig({ JWT_SECRET_KEY: SECRET, TRUST_PROXY: '1' }).trustProxy).toBe(1);

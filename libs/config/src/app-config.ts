@@ -11,6 +11,9 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/** The subscription tiers as configuration names them (the values of the users table's tier). */
+export type TierName = 'basic' | 'pro';
+
 /** The typed, validated configuration both apps receive through dependency injection. */
 export interface AppConfig {
   nodeEnv: Environment['NODE_ENV'];
@@ -41,7 +44,16 @@ export interface AppConfig {
   gemini: {
     apiKey?: string;
     baseUrl?: string;
+    /** The default model: what a chatroom without a model of its own uses, on every tier. */
     model: string;
+    /** Every model a chatroom may be set to (the allowlist); includes `model`. */
+    models: string[];
+    /** The models each tier may choose, each list within `models` and including `model`. */
+    tierModels: Record<TierName, string[]>;
+    /** The highest output-token cap a chatroom may set, and what every reply is capped to, per tier. */
+    tierMaxOutputTokens: Record<TierName, number>;
+    /** Titles for chatrooms created without one; `enabled: false` keeps the default title. */
+    titles: { enabled: boolean; model: string; maxOutputTokens: number; timeoutMs: number };
     systemInstruction?: string;
     maxOutputTokens: number;
     historyCharBudget: number;
@@ -121,8 +133,52 @@ export function parseTrustProxy(value: string | undefined): {
   return { trustProxy: entries };
 }
 
-function crossFieldProblems(env: Environment, source: NodeJS.ProcessEnv): string[] {
+const MODEL_ID = /^[a-z0-9][a-z0-9.-]*$/;
+
+const modelList = (value: string | undefined): string[] | undefined =>
+  value
+    ?.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
+/** The model allowlist and each tier's share of it, as loadConfig resolves them (defaults included). */
+function resolveModels(env: Environment): { models: string[]; tierModels: Record<TierName, string[]> } {
+  const models = [...new Set([env.GEMINI_MODEL, ...(modelList(env.GEMINI_MODELS) ?? [])])];
+  return {
+    models,
+    tierModels: {
+      basic: modelList(env.BASIC_MODELS) ?? [env.GEMINI_MODEL],
+      pro: modelList(env.PRO_MODELS) ?? models,
+    },
+  };
+}
+
+function modelListProblems(env: Environment): string[] {
   const problems: string[] = [];
+  const { models, tierModels } = resolveModels(env);
+  const invalid = models.filter((model) => !MODEL_ID.test(model));
+  if (invalid.length > 0) {
+    problems.push(`GEMINI_MODELS: not model ids such as gemini-2.5-flash: ${invalid.join(', ')}`);
+  }
+  for (const [tier, variable] of [
+    ['basic', 'BASIC_MODELS'],
+    ['pro', 'PRO_MODELS'],
+  ] as const) {
+    const unknown = tierModels[tier].filter((model) => !models.includes(model));
+    if (unknown.length > 0) {
+      problems.push(`${variable}: ${unknown.join(', ')} not in GEMINI_MODELS (${models.join(', ')})`);
+    }
+    if (!tierModels[tier].includes(env.GEMINI_MODEL)) {
+      problems.push(
+        `${variable} must include GEMINI_MODEL (${env.GEMINI_MODEL}): it is what chatrooms use when their model is not available to the tier`,
+      );
+    }
+  }
+  return problems;
+}
+
+function crossFieldProblems(env: Environment, source: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [...modelListProblems(env)];
   const { problem: trustProxyProblem } = parseTrustProxy(env.TRUST_PROXY);
   if (trustProxyProblem) problems.push(trustProxyProblem);
   if (env.NODE_ENV === 'production' && env.OTP_IN_RESPONSE && source.OTP_IN_RESPONSE === undefined) {
@@ -155,6 +211,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (problems.length === 0) problems.push(...crossFieldProblems(env, source));
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
+  const { models, tierModels } = resolveModels(env);
   return {
     nodeEnv: env.NODE_ENV,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'error' : 'info'),
@@ -186,6 +243,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: env.GEMINI_API_KEY,
       baseUrl: env.GEMINI_BASE_URL,
       model: env.GEMINI_MODEL,
+      models,
+      tierModels,
+      tierMaxOutputTokens: { basic: env.BASIC_MAX_OUTPUT_TOKENS, pro: env.PRO_MAX_OUTPUT_TOKENS },
+      titles: {
+        enabled: env.CHATROOM_AUTO_TITLES,
+        model: env.GEMINI_TITLE_MODEL ?? env.GEMINI_MODEL,
+        maxOutputTokens: env.GEMINI_TITLE_MAX_OUTPUT_TOKENS,
+        timeoutMs: env.GEMINI_TITLE_TIMEOUT_MS,
+      },
       systemInstruction: env.GEMINI_SYSTEM_INSTRUCTION,
       maxOutputTokens: env.GEMINI_MAX_OUTPUT_TOKENS,
       historyCharBudget: env.GEMINI_HISTORY_CHAR_BUDGET,

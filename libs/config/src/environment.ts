@@ -146,6 +146,24 @@ export class Environment {
   @Matches(/^[a-z0-9][a-z0-9.-]*$/, { message: 'GEMINI_MODEL must be a model id such as gemini-2.5-flash' })
   GEMINI_MODEL = 'gemini-2.5-flash';
 
+  /** Checked by modelListProblems: comma-separated model ids; defaults to GEMINI_MODEL alone. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  GEMINI_MODELS?: string;
+
+  /** The models Basic users may choose for a chatroom (a subset of GEMINI_MODELS); defaults to GEMINI_MODEL. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BASIC_MODELS?: string;
+
+  /** The models Pro users may choose; defaults to every model of GEMINI_MODELS. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PRO_MODELS?: string;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
@@ -157,6 +175,43 @@ export class Environment {
   @Min(16)
   @Max(65536)
   GEMINI_MAX_OUTPUT_TOKENS = 2048;
+
+  /** The highest `maxOutputTokens` a chatroom of a Basic user may set (and what replies are capped to). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(16)
+  @Max(65536)
+  BASIC_MAX_OUTPUT_TOKENS = 2048;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(16)
+  @Max(65536)
+  PRO_MAX_OUTPUT_TOKENS = 8192;
+
+  /** A chatroom created without a title gets one from its first exchange, written by Gemini. */
+  @Transform(toBool)
+  @IsBoolean()
+  CHATROOM_AUTO_TITLES = true;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9.-]*$/, {
+    message: 'GEMINI_TITLE_MODEL must be a model id such as gemini-2.5-flash',
+  })
+  GEMINI_TITLE_MODEL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(8)
+  @Max(256)
+  GEMINI_TITLE_MAX_OUTPUT_TOKENS = 32;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(60_000)
+  GEMINI_TITLE_TIMEOUT_MS = 5000;
 
   @Transform(toInt)
   @IsInt()

@@ -2,6 +2,7 @@ import { FinishReason, GoogleGenAI } from '@google/genai';
 import type { Content } from '@google/genai';
 import { AppConfig } from '@app/config';
 import { classifyGeminiError, GeminiError, GeminiErrorCode } from './gemini-error';
+import { GenerationSettings } from './model-policy';
 
 export interface ReplyChunk {
   text: string;
@@ -26,6 +27,33 @@ export interface GeminiCallRecord {
 }
 
 export type GeminiCallObserver = (record: GeminiCallRecord) => void;
+
+/** A chatroom title written by Gemini, and what it cost. */
+export interface TitleSuggestion {
+  title: string;
+  model: string;
+  promptTokens: number | null;
+  outputTokens: number | null;
+}
+
+const TITLE_INSTRUCTION =
+  'Write a title of at most six words for the conversation you are given, in its language. ' +
+  'Answer with the title only: no quotes, no trailing punctuation.';
+/** How much of each side of the first exchange a title request sends. */
+const TITLE_EXCERPT_CHARS = 2000;
+export const GENERATED_TITLE_MAX_LENGTH = 80;
+
+/** The first line, without quotes, markdown emphasis or a trailing full stop, at most 80 code points. */
+export function cleanTitle(text: string): string {
+  const line = text.split('\n').find((candidate) => candidate.trim()) ?? '';
+  const stripped = line
+    .trim()
+    .replace(/^(title:\s*)/i, '')
+    .replace(/^["'“”‘’*#\s]+|["'“”‘’*\s]+$/g, '')
+    .replace(/[.。]$/, '')
+    .trim();
+  return [...stripped].slice(0, GENERATED_TITLE_MAX_LENGTH).join('').trim();
+}
 
 /** Finish reasons that mean Gemini refused or withheld the answer: a retry would not change that. */
 const REFUSALS = new Set<string>([
@@ -63,16 +91,13 @@ export class GeminiClient {
     }
   }
 
-  get model(): string {
-    return this.config.model;
-  }
-
   /**
-   * Streams the answer to `contents`, calling `onChunk` for each piece of text. `signal` aborts the call
-   * (cancellation or the per-job deadline); `abortReason` tells which, for classification.
+   * Streams the answer to `contents` with `settings`, calling `onChunk` for each piece of text. `signal` aborts the
+   * call (cancellation or the per-job deadline); `abortReason` tells which, for classification.
    */
   async streamReply(
     contents: Content[],
+    settings: GenerationSettings,
     onChunk: (chunk: ReplyChunk) => Promise<void>,
     signal: AbortSignal,
     abortReason: () => 'cancelled' | 'deadline' | undefined,
@@ -84,7 +109,7 @@ export class GeminiClient {
       return onChunk(chunk);
     };
     try {
-      const outcome = await this.stream(contents, timedOnChunk, signal, abortReason);
+      const outcome = await this.stream(contents, settings, timedOnChunk, signal, abortReason);
       this.observe({
         outcome: 'ok',
         durationMs: performance.now() - started,
@@ -105,8 +130,66 @@ export class GeminiClient {
     }
   }
 
+  /**
+   * A short title for a conversation that starts with `exchange`, or undefined when Gemini gives none in time: a
+   * title is a nicety, so every failure is reported to the observer and swallowed.
+   */
+  async suggestTitle(exchange: { prompt: string; reply: string }): Promise<TitleSuggestion | undefined> {
+    if (!this.sdk) return undefined;
+    const { model, maxOutputTokens, timeoutMs } = this.config.titles;
+    const started = performance.now();
+    try {
+      const response = await this.sdk.models.generateContent({
+        model,
+        contents: [
+          {
+            role: 'user',
+            parts: [
+              {
+                text: `User: ${exchange.prompt.slice(0, TITLE_EXCERPT_CHARS)}\n\nAssistant: ${exchange.reply.slice(0, TITLE_EXCERPT_CHARS)}`,
+              },
+            ],
+          },
+        ],
+        config: {
+          abortSignal: AbortSignal.timeout(timeoutMs),
+          maxOutputTokens,
+          temperature: 0.2,
+          systemInstruction: TITLE_INSTRUCTION,
+          // Gemini 2.5 counts thinking against maxOutputTokens: a few dozen tokens would all go to thinking.
+          thinkingConfig: { thinkingBudget: 0 },
+        },
+      });
+      const usage = response.usageMetadata;
+      this.observe({
+        outcome: 'ok',
+        durationMs: performance.now() - started,
+        promptTokens: usage?.promptTokenCount ?? null,
+        outputTokens: usage?.candidatesTokenCount ?? null,
+      });
+      const title = cleanTitle(response.text ?? '');
+      return title
+        ? {
+            title,
+            model,
+            promptTokens: usage?.promptTokenCount ?? null,
+            outputTokens: usage?.candidatesTokenCount ?? null,
+          }
+        : undefined;
+    } catch (error) {
+      this.observe({
+        outcome: classifyGeminiError(error, undefined).code,
+        durationMs: performance.now() - started,
+        promptTokens: null,
+        outputTokens: null,
+      });
+      return undefined;
+    }
+  }
+
   private async stream(
     contents: Content[],
+    settings: GenerationSettings,
     onChunk: (chunk: ReplyChunk) => Promise<void>,
     signal: AbortSignal,
     abortReason: () => 'cancelled' | 'deadline' | undefined,
@@ -122,12 +205,13 @@ export class GeminiClient {
     let receivedText = false;
     try {
       const stream = await this.sdk.models.generateContentStream({
-        model: this.config.model,
+        model: settings.model,
         contents,
         config: {
           abortSignal: signal,
-          maxOutputTokens: this.config.maxOutputTokens,
-          ...(this.config.systemInstruction ? { systemInstruction: this.config.systemInstruction } : {}),
+          maxOutputTokens: settings.maxOutputTokens,
+          ...(settings.systemInstruction ? { systemInstruction: settings.systemInstruction } : {}),
+          ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
         },
       });
       for await (const response of stream) {

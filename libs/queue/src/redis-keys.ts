@@ -73,6 +73,18 @@ export class RedisKeys {
     return `${this.prefix}:password-delay:${mobile}`;
   }
 
+  /**
+   * A user's cached chatroom list as the api's cache store names it: `chatroomListEntry` within the store's
+   * namespace (the prefix). The worker deletes it by this name when it retitles a chatroom.
+   */
+  chatroomList(userId: string): string {
+    return `${this.prefix}:${RedisKeys.chatroomListEntry(userId)}`;
+  }
+
+  static chatroomListEntry(userId: string): string {
+    return `chatrooms:${userId}`;
+  }
+
   /** Held by the one worker pruning expired rows. */
   pruneLock(): string {
     return `${this.prefix}:prune-lock`;

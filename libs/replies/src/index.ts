@@ -1,3 +1,4 @@
+export * from './conversation-tree';
 export * from './replies.module';
 export * from './reply-channel';
 export * from './reply-context';

@@ -65,9 +65,18 @@ export class ReplyChannel {
     return this.append(replyId, ['type', 'delta', 'text', text]);
   }
 
-  /** Writes the terminal `final` entry with the stored reply; false when a terminal entry already exists. */
-  async final(reply: Message): Promise<boolean> {
-    return this.end(reply.id, ['type', 'final', 'message', encodeStoredReply(reply)]);
+  /**
+   * Writes the terminal `final` entry with the stored reply, and the chatroom's new title when completing the reply
+   * gave it one; false when a terminal entry already exists.
+   */
+  async final(reply: Message, chatroomTitle?: string): Promise<boolean> {
+    return this.end(reply.id, [
+      'type',
+      'final',
+      'message',
+      encodeStoredReply(reply),
+      ...(chatroomTitle ? ['title', chatroomTitle] : []),
+    ]);
   }
 
   /** Writes the terminal `error` entry for a reply that ended without a stored row. */

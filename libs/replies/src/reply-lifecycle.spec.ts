@@ -7,18 +7,22 @@ import { ReplyLifecycle } from './reply-lifecycle';
 import { ReplyRepository } from './reply-repository';
 import { OPEN_REPLY_STATUSES, ReplyErrorCode } from './reply-status';
 
-const stored = (status: MessageStatus, content = ''): Message =>
-  Object.assign(new Message(), { id: 'r1', status, content });
+const row = (status: MessageStatus, content = ''): Message =>
+  Object.assign(new Message(), { id: 'r1', userId: 'u1', status, content });
+const stored = (status: MessageStatus, content = '', generatedTitle?: string) => ({
+  reply: row(status, content),
+  ...(generatedTitle ? { generatedTitle } : {}),
+});
 
 function setUp() {
   const replies = {
     claim: jest.fn(),
     context: jest.fn(),
     settle: jest.fn<
-      Promise<Message | undefined>,
+      Promise<{ reply: Message; generatedTitle?: string } | undefined>,
       [string, readonly MessageStatus[], Record<string, unknown>]
     >(),
-    insertExchange: jest.fn(),
+    insertTurn: jest.fn(),
   };
   const channel = {
     reset: jest.fn().mockResolvedValue(true),
@@ -27,7 +31,7 @@ function setUp() {
     error: jest.fn().mockResolvedValue(true),
     seal: jest.fn(),
   };
-  const redis = { publish: jest.fn().mockResolvedValue(1) };
+  const redis = { publish: jest.fn().mockResolvedValue(1), del: jest.fn().mockResolvedValue(1) };
   const lifecycle = new ReplyLifecycle(
     replies as unknown as ReplyRepository,
     channel as unknown as ReplyChannel,
@@ -43,10 +47,10 @@ describe('ReplyLifecycle', () => {
 
   it('claims: marks generating, opens the stream with reset, then reads the context', async () => {
     const { lifecycle, replies, channel } = setUp();
-    const claimed = { chatroomId: 'c', attempts: 1, promptSeq: 3, prompt: 'hi' };
+    const claimed = { chatroomId: 'c', attempts: 1, promptParentId: 'p0', prompt: 'hi' };
     replies.claim.mockResolvedValue(claimed);
     replies.context.mockResolvedValue({ exchanges: [], prompt: 'hi' });
-    await expect(lifecycle.claim('r1', 'model', 100)).resolves.toMatchObject({
+    await expect(lifecycle.claim('r1', 100)).resolves.toMatchObject({
       prompt: 'hi',
       context: { prompt: 'hi' },
     });
@@ -57,15 +61,16 @@ describe('ReplyLifecycle', () => {
   it('does not generate a reply that is not open, or whose stream is sealed', async () => {
     const { lifecycle, replies, channel } = setUp();
     replies.claim.mockResolvedValueOnce(undefined);
-    await expect(lifecycle.claim('r1', 'model', 100)).resolves.toBeUndefined();
-    replies.claim.mockResolvedValueOnce({ chatroomId: 'c', attempts: 1, promptSeq: 1, prompt: 'x' });
+    await expect(lifecycle.claim('r1', 100)).resolves.toBeUndefined();
+    replies.claim.mockResolvedValueOnce({ chatroomId: 'c', attempts: 1, promptParentId: null, prompt: 'x' });
     channel.reset.mockResolvedValueOnce(false);
-    await expect(lifecycle.claim('r1', 'model', 100)).resolves.toBeUndefined();
+    await expect(lifecycle.claim('r1', 100)).resolves.toBeUndefined();
   });
 
   it('writes the final entry only when its own transition won', async () => {
     const { lifecycle, replies, channel } = setUp();
     const outcome = {
+      model: 'gemini-2.5-flash',
       finishReason: 'STOP',
       truncated: false,
       promptTokens: 1,
@@ -96,7 +101,7 @@ describe('ReplyLifecycle', () => {
       status: MessageStatus.Cancelled,
       content: 'partial ',
     });
-    expect(channel.final).toHaveBeenCalledWith(expect.objectContaining({ content: 'partial ' }));
+    expect(channel.final).toHaveBeenCalledWith(expect.objectContaining({ content: 'partial ' }), undefined);
     expect(redis.publish).toHaveBeenCalledWith('p:reply-cancel', 'r1');
   });
 
@@ -112,7 +117,7 @@ describe('ReplyLifecycle', () => {
   it('fails open replies with a bounded code and message, keeping partial text', async () => {
     const { lifecycle, replies } = setUp();
     replies.settle.mockResolvedValue(stored(MessageStatus.Failed));
-    await lifecycle.fail('r1', { code: 'X'.repeat(60), message: 'm'.repeat(600) }, 'so far');
+    await lifecycle.fail('r1', { code: 'X'.repeat(60), message: 'm'.repeat(600) }, { text: 'so far' });
     const settlement = replies.settle.mock.calls[0][2] as unknown as {
       errorCode: string;
       errorMessage: string;
@@ -121,6 +126,31 @@ describe('ReplyLifecycle', () => {
     expect(settlement.errorCode).toHaveLength(40);
     expect(settlement.errorMessage).toHaveLength(500);
     expect(settlement.content).toBe('so far');
+  });
+
+  it("writes a generated title into the final entry and forgets the owner's cached chatroom list", async () => {
+    const { lifecycle, replies, channel, redis } = setUp();
+    replies.settle.mockResolvedValueOnce(stored(MessageStatus.Completed, 'done', 'Lisbon in three days'));
+    await lifecycle.complete(
+      'r1',
+      'done',
+      {
+        model: 'm',
+        finishReason: 'STOP',
+        truncated: false,
+        promptTokens: 1,
+        outputTokens: 1,
+        totalTokens: 2,
+      },
+      'Lisbon in three days',
+    );
+    expect(replies.settle).toHaveBeenCalledWith(
+      'r1',
+      [MessageStatus.Generating],
+      expect.objectContaining({ title: 'Lisbon in three days' }),
+    );
+    expect(channel.final).toHaveBeenCalledWith(expect.objectContaining({ id: 'r1' }), 'Lisbon in three days');
+    expect(redis.del).toHaveBeenCalledWith('p:chatrooms:u1');
   });
 
   it('ends abandoned replies with CHATROOM_DELETED and stops their generation', async () => {

@@ -4,10 +4,17 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ReplyChannel } from './reply-channel';
 import { ReplyContext } from './reply-context';
-import { ClaimedReply, ReplyRepository, StoredExchange } from './reply-repository';
+import {
+  ClaimedReply,
+  ReplyRepository,
+  ReplySettlement,
+  StoredExchange,
+  TurnCommand,
+} from './reply-repository';
 import { OPEN_REPLY_STATUSES, ReplyErrorCode } from './reply-status';
 
 const ERROR_MESSAGE_MAX = 500;
+const SECOND_INVALIDATION_DELAY_MS = 500;
 const ERROR_CODE_MAX = 40;
 
 export interface ReplyFailure {
@@ -16,6 +23,8 @@ export interface ReplyFailure {
 }
 
 export interface ReplyCompletion {
+  /** The model that generated the reply. */
+  model: string;
   finishReason: string | null;
   truncated: boolean;
   promptTokens: number | null;
@@ -43,22 +52,20 @@ export class ReplyLifecycle {
     private readonly keys: RedisKeys,
   ) {}
 
-  /** Stores the prompt and its queued reply; undefined when the chatroom does not exist (or is not the user's). */
-  accept(command: {
-    userId: string;
-    chatroomId: string;
-    content: string;
-    idempotencyKey?: string;
-  }): Promise<StoredExchange | undefined> {
-    return this.replies.insertExchange(command);
+  /**
+   * Stores a turn (a prompt and its queued reply, or a regenerated reply alone) as the chatroom's active branch;
+   * undefined when the chatroom, or the message it builds on, does not exist or is not the user's.
+   */
+  accept(command: TurnCommand): Promise<StoredExchange | undefined> {
+    return this.replies.insertTurn(command);
   }
 
   /**
    * Starts an attempt: marks the reply generating, opens its stream with `reset` and reads its context. Undefined
    * when the reply is no longer open (cancelled, deleted or already final): there is nothing to generate.
    */
-  async claim(replyId: string, model: string, charBudget: number): Promise<ClaimedGeneration | undefined> {
-    const claimed = await this.replies.claim(replyId, model);
+  async claim(replyId: string, charBudget: number): Promise<ClaimedGeneration | undefined> {
+    const claimed = await this.replies.claim(replyId);
     if (!claimed) return undefined;
     const [open, context] = await Promise.all([
       this.channel.reset(replyId),
@@ -72,20 +79,34 @@ export class ReplyLifecycle {
     return this.channel.delta(replyId, text);
   }
 
-  /** Undefined when the reply was no longer generating (cancelled, deleted or settled by someone else). */
-  async complete(replyId: string, text: string, completion: ReplyCompletion): Promise<Message | undefined> {
+  /**
+   * Undefined when the reply was no longer generating (cancelled, deleted or settled by someone else). A `title`
+   * is given to the chatroom with the reply if it still has its default title, and its stream then says so.
+   */
+  async complete(
+    replyId: string,
+    text: string,
+    completion: ReplyCompletion,
+    title?: string,
+  ): Promise<Message | undefined> {
     return this.settle(replyId, [MessageStatus.Generating], {
       status: MessageStatus.Completed,
       content: text,
       ...completion,
+      title,
     });
   }
 
   /** Fails an open reply, keeping any partial text; a no-op (undefined) when it is already final. */
-  async fail(replyId: string, failure: ReplyFailure, partialText = ''): Promise<Message | undefined> {
+  async fail(
+    replyId: string,
+    failure: ReplyFailure,
+    partial: { text?: string; model?: string } = {},
+  ): Promise<Message | undefined> {
     const failed = await this.settle(replyId, OPEN_REPLY_STATUSES, {
       status: MessageStatus.Failed,
-      content: partialText,
+      content: partial.text ?? '',
+      model: partial.model,
       errorCode: failure.code.slice(0, ERROR_CODE_MAX),
       errorMessage: failure.message.slice(0, ERROR_MESSAGE_MAX),
     });
@@ -124,17 +145,33 @@ export class ReplyLifecycle {
   private async settle(
     replyId: string,
     from: readonly MessageStatus[],
-    settlement: Parameters<ReplyRepository['settle']>[2],
+    settlement: ReplySettlement,
   ): Promise<Message | undefined> {
     const settled = await this.replies.settle(replyId, from, settlement);
-    if (settled) await this.endStream(settled);
-    return settled;
+    if (!settled) return undefined;
+    await this.endStream(settled.reply, settled.generatedTitle);
+    if (settled.generatedTitle) this.forgetChatroomList(settled.reply.userId);
+    return settled.reply;
+  }
+
+  /**
+   * The owner's cached chatroom list shows the old title: delete it, and again a moment later in case a read that
+   * started before the title was stored puts the old list back (as the api does after its own writes).
+   */
+  private forgetChatroomList(userId: string): void {
+    const forget = (): void => {
+      this.redis.del(this.keys.chatroomList(userId)).catch((error: unknown) => {
+        this.logger.warn({ err: error, userId }, 'Could not invalidate the chatroom list after a new title');
+      });
+    };
+    forget();
+    setTimeout(forget, SECOND_INVALIDATION_DELAY_MS).unref();
   }
 
   /** The row is the truth: a stream that cannot be ended now is ended by readers from the row (see ReplyEventHub). */
-  private async endStream(reply: Message): Promise<void> {
+  private async endStream(reply: Message, generatedTitle: string | undefined): Promise<void> {
     try {
-      await this.channel.final(reply);
+      await this.channel.final(reply, generatedTitle);
     } catch (error) {
       this.logger.warn({ err: error, replyId: reply.id }, 'Could not write the final stream entry');
     }

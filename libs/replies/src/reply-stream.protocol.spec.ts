@@ -18,6 +18,16 @@ describe('reply stream protocol', () => {
     expect(event?.type === 'final' && event.message.createdAt).toBeInstanceOf(Date);
   });
 
+  it('carries the title a completion gave the chatroom in its final entry', () => {
+    const message = Object.assign(new Message(), { id: 'r1', content: 'hi', createdAt: new Date(0) });
+    expect(
+      decodeStreamEntry('1-0', ['type', 'final', 'message', encodeStoredReply(message), 'title', 'Lisbon']),
+    ).toMatchObject({ type: 'final', chatroomTitle: 'Lisbon' });
+    expect(
+      decodeStreamEntry('1-0', ['type', 'final', 'message', encodeStoredReply(message)]),
+    ).not.toHaveProperty('chatroomTitle');
+  });
+
   it('decodes reset, delta and error entries and skips unknown ones', () => {
     expect(decodeStreamEntry('1-0', ['type', 'reset'])).toEqual({ id: '1-0', type: 'reset' });
     expect(decodeStreamEntry('1-1', ['type', 'delta', 'text', 'ab'])).toEqual({

@@ -4,13 +4,14 @@ import { Message } from '@app/database';
  * The format of a reply's Redis stream. Only the reply channel writes it and only the api's event hub reads it.
  *
  * Entries, in order: `reset` when an attempt starts (drop any text received so far), `delta` with text to append,
- * then exactly one terminal entry: `final` with the stored reply (the same row a later GET returns), or `error`
- * with a code when the reply ended without a stored row (its chatroom was deleted). Entry ids are the SSE event ids.
+ * then exactly one terminal entry: `final` with the stored reply (the same row a later GET returns) and, when
+ * completing it gave the chatroom a generated title, that title; or `error` with a code when the reply ended
+ * without a stored row (its chatroom was deleted). Entry ids are the SSE event ids.
  */
 export type ReplyStreamEvent =
   | { id: string; type: 'reset' }
   | { id: string; type: 'delta'; text: string }
-  | { id: string; type: 'final'; message: Message }
+  | { id: string; type: 'final'; message: Message; chatroomTitle?: string }
   | { id: string; type: 'error'; code: string; message: string };
 
 export type TerminalReplyEvent = Extract<ReplyStreamEvent, { type: 'final' | 'error' }>;
@@ -51,7 +52,14 @@ export function decodeStreamEntry(id: string, fields: string[]): ReplyStreamEven
     case 'delta':
       return { id, type: 'delta', text: entry.text ?? '' };
     case 'final':
-      return entry.message ? { id, type: 'final', message: decodeStoredReply(entry.message) } : undefined;
+      return entry.message
+        ? {
+            id,
+            type: 'final',
+            message: decodeStoredReply(entry.message),
+            ...(entry.title ? { chatroomTitle: entry.title } : {}),
+          }
+        : undefined;
     case 'error':
       return { id, type: 'error', code: entry.code ?? 'UNKNOWN', message: entry.message ?? '' };
     default:

@@ -2,6 +2,8 @@
 export type ReplyStreamEvent =
   | { type: 'delta'; id: string; text: string }
   | { type: 'reset'; id: string }
+  /** The reply's completion gave its chatroom a generated title; comes just before `final`. */
+  | { type: 'title'; chatroomId: string; title: string }
   | { type: 'final'; id: string; message: Record<string, unknown> }
   | { type: 'error'; id?: string; code: string; message: string };
 
@@ -18,7 +20,7 @@ export interface StreamReplyOptions {
 
 /**
  * Streams a reply as it is generated. Append `delta` texts, drop what you have on `reset` (a retry started), and
- * stop at `final`, which carries the stored message with token usage.
+ * stop at `final`, which carries the stored message with token usage. `title` announces a chatroom's new title.
  */
 export async function* streamReplyEvents(options: StreamReplyOptions): AsyncGenerator<ReplyStreamEvent> {
   const url = `${options.baseUrl}/chatroom/${options.chatroomId}/message/${options.messageId}/stream`;
@@ -71,6 +73,8 @@ function parseBlock(block: string): ReplyStreamEvent | undefined {
       return { type, id, text: text('text', '') };
     case 'reset':
       return { type, id };
+    case 'title':
+      return { type, chatroomId: text('chatroomId', ''), title: text('title', '') };
     case 'final':
       return { type, id, message: payload };
     case 'error':

@@ -26,7 +26,7 @@ export interface RecordedGeminiRequest {
   body: {
     contents: { role: string; parts: { text: string }[] }[];
     systemInstruction?: unknown;
-    generationConfig?: { maxOutputTokens?: number };
+    generationConfig?: { maxOutputTokens?: number; temperature?: number };
   };
   receivedAt: number;
 }
@@ -63,7 +63,9 @@ export class FakeGemini {
 
   constructor(
     private readonly apiKey = 'fake-gemini-key',
-    private readonly fallback: (prompt: string) => GeminiBehaviour = (prompt) => ({
+    private readonly fallback: (prompt: string, request: RecordedGeminiRequest) => GeminiBehaviour = (
+      prompt,
+    ) => ({
       kind: 'answer',
       chunks: ['You said: ', prompt.slice(0, 200)],
     }),
@@ -124,7 +126,8 @@ export class FakeGemini {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RecordedGeminiRequest['body'];
     const apiKey = request.headers['x-goog-api-key'] as string | undefined;
     const method = match[2] as RecordedGeminiRequest['method'];
-    this.requests.push({ model: match[1], method, apiKey, body, receivedAt: Date.now() });
+    const recorded: RecordedGeminiRequest = { model: match[1], method, apiKey, body, receivedAt: Date.now() };
+    this.requests.push(recorded);
     if (apiKey !== this.apiKey)
       return this.sendError(response, 403, 'API key not valid. Please pass a valid API key.');
 
@@ -136,7 +139,7 @@ export class FakeGemini {
     const behaviour =
       this.promptScripts.find((entry) => prompt.includes(entry.promptIncludes))?.behaviours.shift() ??
       this.scripts.shift() ??
-      this.fallback(prompt);
+      this.fallback(prompt, recorded);
     switch (behaviour.kind) {
       case 'error':
         return this.sendError(response, behaviour.status, undefined, behaviour.retryAfterSeconds);

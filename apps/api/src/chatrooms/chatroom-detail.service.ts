@@ -1,11 +1,11 @@
-import { Message } from '@app/database';
+import { Chatroom, Tier } from '@app/database';
+import { ModelPolicy } from '@app/gemini';
+import { ConversationTree } from '@app/replies';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { MessageResponse } from '../messages/dto/message.dto';
+import { PathMessageResponse } from '../messages/dto/message.dto';
 import { ChatroomsService } from './chatrooms.service';
 import { ChatroomResponse } from './dto/chatroom.dto';
-import { ChatroomDetailResponse } from './dto/chatroom-detail.dto';
+import { ChatroomDetailResponse, ChatroomGenerationResponse } from './dto/chatroom-detail.dto';
 
 const RECENT_MESSAGES = 20;
 
@@ -13,19 +13,25 @@ const RECENT_MESSAGES = 20;
 export class ChatroomDetailService {
   constructor(
     private readonly chatrooms: ChatroomsService,
-    @InjectRepository(Message) private readonly messages: Repository<Message>,
+    private readonly tree: ConversationTree,
+    private readonly models: ModelPolicy,
   ) {}
 
   async get(userId: string, id: string): Promise<ChatroomDetailResponse> {
-    const chatroom = await this.chatrooms.get(userId, id);
-    const recent = await this.messages.find({
-      where: { chatroomId: id, userId },
-      order: { seq: 'DESC' },
-      take: RECENT_MESSAGES,
-    });
+    const { chatroom, ownerTier } = await this.chatrooms.getWithOwnerTier(userId, id);
+    return this.describe(chatroom, ownerTier);
+  }
+
+  /** The chatroom with the end of its active branch and what its next reply will be generated with. */
+  async describe(chatroom: Chatroom, ownerTier: Tier): Promise<ChatroomDetailResponse> {
+    const { messages } = await this.tree.activePath(chatroom.userId, chatroom.id, { limit: RECENT_MESSAGES });
+    const versions = await this.tree.versionsOf(chatroom.id, messages);
     return {
       ...ChatroomResponse.from(chatroom),
-      recentMessages: recent.reverse().map((message) => MessageResponse.from(message)),
+      generation: ChatroomGenerationResponse.from(this.models.resolve(ownerTier, chatroom)),
+      recentMessages: messages
+        .reverse()
+        .map((message) => PathMessageResponse.fromPath(message, versions.get(message.id))),
     };
   }
 }

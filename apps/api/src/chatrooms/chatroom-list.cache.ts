@@ -1,3 +1,4 @@
+import { RedisKeys } from '@app/queue';
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
@@ -87,6 +88,6 @@ export class ChatroomListCache implements OnModuleDestroy {
   }
 
   private key(userId: string): string {
-    return `chatrooms:${userId}`;
+    return RedisKeys.chatroomListEntry(userId);
   }
 }

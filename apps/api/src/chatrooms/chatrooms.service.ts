@@ -1,15 +1,22 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { Chatroom, Tier } from '@app/database';
+import { Chatroom, Tier, TitleSource } from '@app/database';
+import { ModelPolicy, SettingsViolation } from '@app/gemini';
 import { OPEN_REPLY_STATUSES, ReplyLifecycle } from '@app/replies';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { decodeCursor, encodeCursor, PageQuery } from '../common/pagination';
 import { ErrorCode, ProblemException } from '../common/problem';
 import { CacheStatus, ChatroomListCache } from './chatroom-list.cache';
-import { ChatroomPageResponse, ChatroomResponse } from './dto/chatroom.dto';
+import { ChatroomPageResponse, ChatroomResponse, ChatroomSettingsRequest } from './dto/chatroom.dto';
 
-const DEFAULT_TITLE = 'New chat';
+export const DEFAULT_TITLE = 'New chat';
+
+/** A new chatroom: a title chosen by someone (else the default), generation settings. */
+export interface NewChatroom {
+  title?: { text: string; source: TitleSource };
+  settings?: ChatroomSettingsRequest;
+}
 
 @Injectable()
 export class ChatroomsService {
@@ -18,25 +25,75 @@ export class ChatroomsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly listCache: ChatroomListCache,
     private readonly replies: ReplyLifecycle,
+    private readonly models: ModelPolicy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Counting and inserting under a lock on the owner's row, so concurrent creates cannot pass the cap. */
-  async create(userId: string, title: string | undefined): Promise<ChatroomResponse> {
-    const chatroom = await this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
-      const owned = await manager.count(Chatroom, { where: { userId } });
-      if (owned >= this.config.chat.maxChatroomsPerUser) {
-        throw new ProblemException(
-          HttpStatus.CONFLICT,
-          ErrorCode.ChatroomLimitReached,
-          `You already have ${owned} chatrooms, the maximum; delete one to create another`,
-        );
-      }
-      return manager.save(manager.create(Chatroom, { userId, title: title ?? DEFAULT_TITLE }));
+  async create(userId: string, chatroom: NewChatroom): Promise<ChatroomResponse> {
+    const created = await this.dataSource.transaction(async (manager) => {
+      const tier = await this.lockOwner(manager, userId);
+      this.assertAllowed(tier, chatroom.settings ?? {}, 'settings.');
+      return this.insert(manager, userId, chatroom);
     });
     await this.listCache.invalidate(userId);
-    return ChatroomResponse.from(chatroom);
+    return ChatroomResponse.from(created);
+  }
+
+  /**
+   * Locks the owner's row for the rest of `manager`'s transaction, so that concurrent creations cannot pass the
+   * chatroom cap between counting and inserting, and returns the owner's tier.
+   */
+  async lockOwner(manager: EntityManager, userId: string): Promise<Tier> {
+    const [owner] = await manager.query<{ tier: Tier }[]>('SELECT tier FROM users WHERE id = $1 FOR UPDATE', [
+      userId,
+    ]);
+    return owner.tier;
+  }
+
+  /** Inserts a chatroom within the cap, in a transaction that holds the owner's lock (`lockOwner`). */
+  async insert(manager: EntityManager, userId: string, chatroom: NewChatroom): Promise<Chatroom> {
+    const owned = await manager.count(Chatroom, { where: { userId } });
+    if (owned >= this.config.chat.maxChatroomsPerUser) {
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        ErrorCode.ChatroomLimitReached,
+        `You already have ${owned} chatrooms, the maximum; delete one to create another`,
+      );
+    }
+    const settings = chatroom.settings ?? {};
+    return manager.save(
+      manager.create(Chatroom, {
+        userId,
+        title: chatroom.title?.text ?? DEFAULT_TITLE,
+        titleSource: chatroom.title?.source ?? TitleSource.Default,
+        systemInstruction: settings.systemInstruction ?? null,
+        model: settings.model ?? null,
+        temperature: settings.temperature ?? null,
+        maxOutputTokens: settings.maxOutputTokens ?? null,
+      }),
+    );
+  }
+
+  /** Changes the settings given (null resets one to the default) after checking them against the owner's tier. */
+  async updateSettings(
+    userId: string,
+    id: string,
+    changes: ChatroomSettingsRequest,
+  ): Promise<ChatroomResponse> {
+    const { chatroom, ownerTier } = await this.getWithOwnerTier(userId, id);
+    const merged = {
+      systemInstruction:
+        changes.systemInstruction === undefined ? chatroom.systemInstruction : changes.systemInstruction,
+      model: changes.model === undefined ? chatroom.model : changes.model,
+      temperature: changes.temperature === undefined ? chatroom.temperature : changes.temperature,
+      maxOutputTokens:
+        changes.maxOutputTokens === undefined ? chatroom.maxOutputTokens : changes.maxOutputTokens,
+    };
+    // Only what changes is checked: a setting the tier no longer allows may stay (replies then adjust it).
+    this.assertAllowed(ownerTier, { model: changes.model, maxOutputTokens: changes.maxOutputTokens }, '');
+    const saved = await this.chatrooms.save(Object.assign(chatroom, merged));
+    await this.listCache.invalidate(userId);
+    return ChatroomResponse.from(saved);
   }
 
   /**
@@ -68,6 +125,17 @@ export class ChatroomsService {
     return chatroom;
   }
 
+  /** The chatroom and its owner's tier, in one query; 404 when the chatroom is not the user's. */
+  async getWithOwnerTier(userId: string, id: string): Promise<{ chatroom: Chatroom; ownerTier: Tier }> {
+    const chatroom = await this.chatrooms.findOne({
+      where: { id, userId },
+      relations: { user: true },
+      select: { user: { id: true, tier: true } },
+    });
+    if (!chatroom?.user) throw notFound(id);
+    return { chatroom, ownerTier: chatroom.user.tier };
+  }
+
   /** The owner's tier, read with the ownership check in one query; 404 when the chatroom is not the user's. */
   async ownerTier(userId: string, id: string): Promise<Tier> {
     const [row] = await this.dataSource.query<{ tier: Tier }[]>(
@@ -81,6 +149,7 @@ export class ChatroomsService {
   async rename(userId: string, id: string, title: string): Promise<ChatroomResponse> {
     const chatroom = await this.get(userId, id);
     chatroom.title = title;
+    chatroom.titleSource = TitleSource.User;
     const saved = await this.chatrooms.save(chatroom);
     await this.listCache.invalidate(userId);
     return ChatroomResponse.from(saved);
@@ -109,6 +178,19 @@ export class ChatroomsService {
     await this.replies.abandon(openReplies);
   }
 
+  /** `fieldPrefix` names where the settings sit in the request body, for field errors. */
+  private assertAllowed(
+    tier: Tier,
+    settings: { model?: string | null; maxOutputTokens?: number | null },
+    fieldPrefix: string,
+  ): void {
+    const [violation] = this.models.violations(tier, {
+      model: settings.model ?? null,
+      maxOutputTokens: settings.maxOutputTokens ?? null,
+    });
+    if (violation) throw settingsProblem(violation, fieldPrefix);
+  }
+
   private paginate(all: ChatroomResponse[], page: PageQuery): ChatroomPageResponse {
     let start = 0;
     if (page.cursor) {
@@ -132,3 +214,26 @@ export class ChatroomsService {
 
 const notFound = (id: string): ProblemException =>
   new ProblemException(HttpStatus.NOT_FOUND, ErrorCode.NotFound, `Chatroom ${id} not found`);
+
+function settingsProblem(violation: SettingsViolation, fieldPrefix: string): ProblemException {
+  switch (violation.kind) {
+    case 'unknownModel': {
+      const message = `model must be one of ${violation.models.join(', ')}`;
+      return new ProblemException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, message, {
+        errors: [{ field: `${fieldPrefix}model`, message }],
+      });
+    }
+    case 'modelNotInTier':
+      return new ProblemException(
+        HttpStatus.FORBIDDEN,
+        ErrorCode.ModelNotAllowed,
+        `${violation.model} is not available on the ${violation.tier} tier; see GET /models for yours`,
+      );
+    case 'maxOutputTokensTooHigh': {
+      const message = `maxOutputTokens must be at most ${violation.max} on the ${violation.tier} tier`;
+      return new ProblemException(HttpStatus.BAD_REQUEST, ErrorCode.ValidationFailed, message, {
+        errors: [{ field: `${fieldPrefix}maxOutputTokens`, message }],
+      });
+    }
+  }
+}

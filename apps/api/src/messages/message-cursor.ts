@@ -1,17 +1,17 @@
 import { HttpStatus } from '@nestjs/common';
 import { ErrorCode, ProblemException } from '../common/problem';
 
-/** A page cursor of a conversation: the position (`seq`) of the last message of the previous page. */
-export function encodeSeqCursor(seq: number): string {
-  return Buffer.from(JSON.stringify({ s: seq })).toString('base64url');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A page cursor of a conversation path: the message the next page starts at (walking towards the start). */
+export function encodeMessageCursor(messageId: string): string {
+  return Buffer.from(JSON.stringify({ m: messageId })).toString('base64url');
 }
 
-export function decodeSeqCursor(cursor: string): number {
+export function decodeMessageCursor(cursor: string): string {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown };
-    if (Number.isSafeInteger(parsed.s) && (parsed.s as number) > 0 && (parsed.s as number) <= 2 ** 31) {
-      return parsed.s as number;
-    }
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { m?: unknown };
+    if (typeof parsed.m === 'string' && UUID.test(parsed.m)) return parsed.m;
   } catch {
     // any undecodable cursor is the client's mistake: the error below
   }

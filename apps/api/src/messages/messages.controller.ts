@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Get,
@@ -44,7 +45,33 @@ import {
   SentMessageResponse,
 } from './dto/message.dto';
 import { MessagesService } from './messages.service';
+import type { TurnPlacement } from '@app/replies';
 import { ReplyEventsService } from './reply-events.service';
+
+const IDEMPOTENCY_KEY_DESCRIPTION =
+  'Any unique string (1-100 of A-Z a-z 0-9 _ - : .); a retried POST with it returns the original response';
+
+/** What every route that adds a turn (a prompt, an edit, a regeneration) may answer. */
+function ApiTurnResponses(): MethodDecorator {
+  return applyDecorators(
+    ApiHeader({ name: 'Idempotency-Key', required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
+    ApiAcceptedResponse({ type: SentMessageResponse, description: 'Accepted; the reply is queued' }),
+    ApiOkResponse({ type: SentMessageResponse, description: 'With `wait`: the reply is final' }),
+    ApiUnprocessableEntityResponse({
+      description: 'Idempotency-Key reused for another message',
+      type: ProblemResponse,
+    }),
+    ApiTooManyRequestsResponse({
+      description:
+        'Daily prompt quota or rate limit reached, or (with `wait`) too many open streams and waits',
+      type: ProblemResponse,
+    }),
+    ApiServiceUnavailableResponse({
+      description: 'Queue or quota store unavailable; nothing was stored',
+      type: ProblemResponse,
+    }),
+  );
+}
 
 const uuid = new ParseUUIDPipe({ version: '4', errorHttpStatusCode: HttpStatus.BAD_REQUEST });
 
@@ -69,26 +96,7 @@ export class MessagesController {
       'Each accepted prompt uses one unit of your daily quota; a retry with the same `Idempotency-Key` returns ' +
       'the original response and uses none.',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description:
-      'Any unique string (1-100 of A-Z a-z 0-9 _ - : .); a retried POST with it returns the original response',
-  })
-  @ApiAcceptedResponse({ type: SentMessageResponse, description: 'Accepted; the reply is queued' })
-  @ApiOkResponse({ type: SentMessageResponse, description: 'With `wait`: the reply is final' })
-  @ApiUnprocessableEntityResponse({
-    description: 'Idempotency-Key reused for another message',
-    type: ProblemResponse,
-  })
-  @ApiTooManyRequestsResponse({
-    description: 'Daily prompt quota or rate limit reached, or (with `wait`) too many open streams and waits',
-    type: ProblemResponse,
-  })
-  @ApiServiceUnavailableResponse({
-    description: 'Queue or quota store unavailable; nothing was stored',
-    type: ProblemResponse,
-  })
+  @ApiTurnResponses()
   async sendMessage(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', uuid) chatroomId: string,
@@ -98,21 +106,84 @@ export class MessagesController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SentMessageResponse> {
-    const outcome = await this.messages.send({
-      userId: user.id,
-      sessionId: user.sessionId,
+    return this.sendTurn(
+      { kind: 'continue', content: body.content },
+      user,
       chatroomId,
-      content: body.content,
+      query,
       idempotencyKey,
-      waitSeconds: query.wait,
-      requestId: String(request.id),
-      clientGone: query.wait ? whenClientLeaves(reply) : undefined,
+      {
+        request,
+        reply,
+      },
+    );
+  }
+
+  @Post(':messageId/edit')
+  @ApiOperation({
+    operationId: 'editPrompt',
+    summary: 'Send a new version of an earlier prompt, on a new branch',
+    description:
+      'Stores the new text as a sibling of the prompt (a new version of that turn) with a queued reply generated ' +
+      "from the conversation up to that prompt's parent plus the new text, and makes this the active branch. The " +
+      'old branch stays as it was, reachable through `versions` and `switchBranch`. Answers like `sendMessage`: ' +
+      '202 (or 200 with `wait`), one unit of daily quota, `Idempotency-Key` honoured.',
+  })
+  @ApiTurnResponses()
+  @ApiConflictResponse({
+    description: 'The message is a reply, not a prompt (`NOT_A_PROMPT`)',
+    type: ProblemResponse,
+  })
+  async editPrompt(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', uuid) chatroomId: string,
+    @Param('messageId', uuid) promptId: string,
+    @Body() body: SendMessageRequest,
+    @Query() query: SendMessageQuery,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SentMessageResponse> {
+    return this.sendTurn(
+      { kind: 'edit', promptId, content: body.content },
+      user,
+      chatroomId,
+      query,
+      idempotencyKey,
+      {
+        request,
+        reply,
+      },
+    );
+  }
+
+  @Post(':messageId/regenerate')
+  @ApiOperation({
+    operationId: 'regenerateReply',
+    summary: 'Generate another reply to the same prompt, from the same context',
+    description:
+      'Queues a new reply as a sibling of this one (a new version of the turn) and makes it the active branch; the ' +
+      'old reply stays, reachable through `versions` and `switchBranch`. The reply must be final. Answers like ' +
+      '`sendMessage`: 202 (or 200 with `wait`), one unit of daily quota, `Idempotency-Key` honoured. No body.',
+  })
+  @ApiTurnResponses()
+  @ApiConflictResponse({
+    description: 'The message is a prompt (`NOT_A_REPLY`), or the reply is still open (`REPLY_NOT_FINAL`)',
+    type: ProblemResponse,
+  })
+  async regenerateReply(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', uuid) chatroomId: string,
+    @Param('messageId', uuid) replyId: string,
+    @Query() query: SendMessageQuery,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SentMessageResponse> {
+    return this.sendTurn({ kind: 'regenerate', replyId }, user, chatroomId, query, idempotencyKey, {
+      request,
+      reply,
     });
-    if (outcome.quota) setQuotaHeaders(reply, outcome.quota);
-    void reply
-      .status(outcome.final ? HttpStatus.OK : HttpStatus.ACCEPTED)
-      .header('location', `/chatroom/${chatroomId}/message/${outcome.body.reply.id}`);
-    return outcome.body;
   }
 
   @Get()
@@ -191,6 +262,32 @@ export class MessagesController {
   ): Promise<Observable<MessageEvent>> {
     const { reply, lease } = await this.messages.openStream(user.id, chatroomId, messageId);
     return this.replyEvents.stream(reply, user.sessionId, lease, lastEventId);
+  }
+
+  /** The three ways of adding a turn answer alike: 202 (200 once final with `wait`), Location, quota headers. */
+  private async sendTurn(
+    placement: TurnPlacement,
+    user: AuthenticatedUser,
+    chatroomId: string,
+    query: SendMessageQuery,
+    idempotencyKey: string | undefined,
+    http: { request: FastifyRequest; reply: FastifyReply },
+  ): Promise<SentMessageResponse> {
+    const outcome = await this.messages.send({
+      userId: user.id,
+      sessionId: user.sessionId,
+      chatroomId,
+      placement,
+      idempotencyKey,
+      waitSeconds: query.wait,
+      requestId: String(http.request.id),
+      clientGone: query.wait ? whenClientLeaves(http.reply) : undefined,
+    });
+    if (outcome.quota) setQuotaHeaders(http.reply, outcome.quota);
+    void http.reply
+      .status(outcome.final ? HttpStatus.OK : HttpStatus.ACCEPTED)
+      .header('location', `/chatroom/${chatroomId}/message/${outcome.body.reply.id}`);
+    return outcome.body;
   }
 }
 

@@ -1,7 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Message, MessageRole } from '@app/database';
 import { enqueueReply, QueueName } from '@app/queue';
-import { isFinalStatus, ReplyLifecycle, StoredExchange } from '@app/replies';
+import { ConversationTree, isFinalStatus, ReplyLifecycle, StoredExchange, TurnPlacement } from '@app/replies';
 import { InjectQueue } from '@nestjs/bullmq';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -12,8 +12,13 @@ import { ChatroomsService } from '../chatrooms/chatrooms.service';
 import { PageQuery } from '../common/pagination';
 import { ErrorCode, ProblemException } from '../common/problem';
 import { PromptQuotaService, QuotaReservation } from '../quota/prompt-quota.service';
-import { MessagePageResponse, MessageResponse, SentMessageResponse } from './dto/message.dto';
-import { decodeSeqCursor, encodeSeqCursor } from './message-cursor';
+import {
+  MessagePageResponse,
+  MessageResponse,
+  PathMessageResponse,
+  SentMessageResponse,
+} from './dto/message.dto';
+import { decodeMessageCursor, encodeMessageCursor } from './message-cursor';
 import { ReplyEventHub } from './reply-event-hub';
 import { StreamLease, StreamLeases } from './stream-leases';
 
@@ -23,7 +28,8 @@ export interface SendMessageCommand {
   userId: string;
   sessionId: string;
   chatroomId: string;
-  content: string;
+  /** A new prompt, an edit of one, or a regeneration of a reply. */
+  placement: TurnPlacement;
   idempotencyKey?: string;
   waitSeconds?: number;
   requestId?: string;
@@ -47,6 +53,7 @@ export class MessagesService {
     @InjectRepository(Message) private readonly messages: Repository<Message>,
     @InjectQueue(QueueName.Replies) private readonly queue: Queue,
     private readonly replies: ReplyLifecycle,
+    private readonly tree: ConversationTree,
     private readonly hub: ReplyEventHub,
     private readonly leases: StreamLeases,
     private readonly chatrooms: ChatroomsService,
@@ -56,9 +63,10 @@ export class MessagesService {
   ) {}
 
   /**
-   * Stores the prompt and a queued reply, then enqueues the generation. Quota is reserved only after the request is
-   * known to be valid, owned and new, and given back if the prompt is then not stored (the chatroom was deleted
-   * meanwhile), so rejected requests and idempotent replays cost nothing. A `wait` takes a stream slot first.
+   * Stores a turn (a prompt and a queued reply, or a regenerated reply), then enqueues the generation. Quota is
+   * reserved only after the request is known to be valid, owned and new, and given back if the turn is then not
+   * stored (the chatroom or message was deleted meanwhile), so rejected requests and idempotent replays cost nothing.
+   * An edit or a regeneration is a prompt for quota purposes. A `wait` takes a stream slot first.
    */
   async send(command: SendMessageCommand): Promise<SendMessageOutcome> {
     const tier = await this.chatrooms.ownerTier(command.userId, command.chatroomId);
@@ -66,6 +74,7 @@ export class MessagesService {
     try {
       const replay = command.idempotencyKey ? await this.findReplay(command) : undefined;
       if (replay) return await this.respond(replay, command, lease);
+      await this.assertBuildsOnSomething(command);
       const quota = await this.quota.reserve(command.userId, tier);
       const stored = await this.store(command, quota);
       if ('replay' in stored) return await this.respond(stored.replay, command, lease);
@@ -76,21 +85,17 @@ export class MessagesService {
     }
   }
 
-  /** Newest first, by position in the chatroom. */
+  /** The active branch, newest first, each message with its versions. */
   async list(userId: string, chatroomId: string, page: PageQuery): Promise<MessagePageResponse> {
     await this.chatrooms.get(userId, chatroomId);
-    const query = this.messages
-      .createQueryBuilder('message')
-      .where('message.chatroom_id = :chatroomId AND message.user_id = :userId', { chatroomId, userId })
-      .orderBy('message.seq', 'DESC')
-      .take(page.limit + 1);
-    if (page.cursor) query.andWhere('message.seq < :before', { before: decodeSeqCursor(page.cursor) });
-    const rows = await query.getMany();
-    const items = rows.slice(0, page.limit);
-    const last = items.at(-1);
+    const path = await this.tree.activePath(userId, chatroomId, {
+      fromId: page.cursor ? decodeMessageCursor(page.cursor) : undefined,
+      limit: page.limit,
+    });
+    const versions = await this.tree.versionsOf(chatroomId, path.messages);
     return {
-      items: items.map((message) => MessageResponse.from(message)),
-      nextCursor: rows.length > page.limit && last ? encodeSeqCursor(last.seq) : null,
+      items: path.messages.map((message) => PathMessageResponse.fromPath(message, versions.get(message.id))),
+      nextCursor: path.nextId ? encodeMessageCursor(path.nextId) : null,
     };
   }
 
@@ -148,11 +153,49 @@ export class MessagesService {
       throw error;
     }
     await this.quota.release(command.userId, quota.day);
+    const { placement } = command;
     throw new ProblemException(
       HttpStatus.NOT_FOUND,
       ErrorCode.NotFound,
-      `Chatroom ${command.chatroomId} not found`,
+      placement.kind === 'continue'
+        ? `Chatroom ${command.chatroomId} not found`
+        : `Message ${placement.kind === 'edit' ? placement.promptId : placement.replyId} not found`,
     );
+  }
+
+  /**
+   * An edit needs a prompt and a regeneration a final reply, of this chatroom: checked before any quota is used
+   * (the insert checks again, under the chatroom's lock).
+   */
+  private async assertBuildsOnSomething(command: SendMessageCommand): Promise<void> {
+    const { placement } = command;
+    if (placement.kind === 'continue') return;
+    const target = await this.get(
+      command.userId,
+      command.chatroomId,
+      placement.kind === 'edit' ? placement.promptId : placement.replyId,
+    );
+    if (placement.kind === 'edit' && target.role !== MessageRole.User) {
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        ErrorCode.NotAPrompt,
+        'Only prompts can be edited; to get another reply, regenerate the reply',
+      );
+    }
+    if (placement.kind === 'regenerate' && target.role !== MessageRole.Model) {
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        ErrorCode.NotAReply,
+        'Only replies can be regenerated; to change a prompt, edit it',
+      );
+    }
+    if (placement.kind === 'regenerate' && !isFinalStatus(target.status)) {
+      throw new ProblemException(
+        HttpStatus.CONFLICT,
+        ErrorCode.ReplyNotFinal,
+        `The reply is still ${target.status}; wait for it to end (or cancel it) before regenerating it`,
+      );
+    }
   }
 
   private async enqueue(
@@ -202,20 +245,69 @@ export class MessagesService {
     };
   }
 
+  /**
+   * The turn an earlier request with this Idempotency-Key stored, if any. The key names one turn: reused for a
+   * different prompt, chatroom or kind of turn, it is refused (422).
+   */
   private async findReplay(command: SendMessageCommand): Promise<StoredExchange | undefined> {
-    const prompt = await this.messages.findOne({
+    const keyed = await this.messages.findOne({
       where: { userId: command.userId, idempotencyKey: command.idempotencyKey },
     });
-    if (!prompt) return undefined;
-    if (prompt.chatroomId !== command.chatroomId || prompt.content !== command.content) {
+    if (!keyed) return undefined;
+    const exchange =
+      keyed.role === MessageRole.User ? await this.withFirstReply(keyed) : await this.withPrompt(keyed);
+    if (!exchange || !(await this.isSameTurn(command, exchange, keyed))) {
       throw new ProblemException(
         HttpStatus.UNPROCESSABLE_ENTITY,
         ErrorCode.IdempotencyKeyReused,
         'This Idempotency-Key was already used for a different message; use a new key for a new message',
       );
     }
-    const reply = await this.messages.findOne({ where: { replyToId: prompt.id, userId: command.userId } });
+    return exchange;
+  }
+
+  private async isSameTurn(
+    command: SendMessageCommand,
+    exchange: StoredExchange,
+    keyed: Message,
+  ): Promise<boolean> {
+    const { placement } = command;
+    if (keyed.chatroomId !== command.chatroomId) return false;
+    switch (placement.kind) {
+      case 'continue':
+        return keyed.role === MessageRole.User && keyed.content === placement.content;
+      case 'edit': {
+        if (keyed.role !== MessageRole.User || keyed.content !== placement.content) return false;
+        const edited = await this.messages.findOne({
+          where: { id: placement.promptId, userId: command.userId },
+        });
+        return edited !== null && edited.parentId === keyed.parentId;
+      }
+      case 'regenerate': {
+        if (keyed.role !== MessageRole.Model) return false;
+        const regenerated = await this.messages.findOne({
+          where: { id: placement.replyId, userId: command.userId },
+        });
+        return regenerated !== null && regenerated.parentId === exchange.prompt.id;
+      }
+    }
+  }
+
+  /** A prompt and the reply stored with it (its first). */
+  private async withFirstReply(prompt: Message): Promise<StoredExchange | undefined> {
+    const reply = await this.messages.findOne({
+      where: { parentId: prompt.id, userId: prompt.userId, role: MessageRole.Model },
+      order: { seq: 'ASC' },
+    });
     return reply ? { prompt, reply } : undefined;
+  }
+
+  /** A reply and the prompt it answers. */
+  private async withPrompt(reply: Message): Promise<StoredExchange | undefined> {
+    const prompt = reply.parentId
+      ? await this.messages.findOne({ where: { id: reply.parentId, userId: reply.userId } })
+      : null;
+    return prompt ? { prompt, reply } : undefined;
   }
 }
 

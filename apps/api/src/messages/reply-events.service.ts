@@ -42,6 +42,13 @@ export class ReplyEventsService {
               subscriber.next({ id: event.id, type: 'delta', data: { text: event.text } });
               break;
             case 'final':
+              // Without an id: a client resuming after it (Last-Event-ID) is sent it again with the final event.
+              if (event.chatroomTitle) {
+                subscriber.next({
+                  type: 'title',
+                  data: { chatroomId: event.message.chatroomId, title: event.chatroomTitle },
+                });
+              }
               subscriber.next({ id: event.id, type: 'final', data: MessageResponse.from(event.message) });
               break;
             case 'error':

@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { GeminiClient, GeminiError } from '@app/gemini';
+import { GeminiClient, GeminiError, ModelPolicy } from '@app/gemini';
 import { ReplyLifecycle, toContents } from '@app/replies';
 import { Inject, Injectable } from '@nestjs/common';
 import { CancellationRegistry } from './cancellation.registry';
@@ -7,15 +7,17 @@ import { CancellationRegistry } from './cancellation.registry';
 export type GenerationResult = 'completed' | 'failed' | 'cancelled' | 'skipped';
 
 /**
- * Generates one claimed reply: sends its context to Gemini, streams the text through the reply engine and stores
- * the outcome. The engine makes every final write conditional on the reply's state, so a cancelled or deleted
- * reply is never overwritten and a replayed job changes nothing once the reply is final.
+ * Generates one claimed reply: sends its context to Gemini with its chatroom's settings (as its owner's tier allows
+ * them), streams the text through the reply engine and stores the outcome, with a generated title for a chatroom
+ * that still has its default one. The engine makes every final write conditional on the reply's state, so a
+ * cancelled or deleted reply is never overwritten and a replayed job changes nothing once the reply is final.
  */
 @Injectable()
 export class GenerationService {
   constructor(
     private readonly replies: ReplyLifecycle,
     private readonly gemini: GeminiClient,
+    private readonly models: ModelPolicy,
     private readonly cancellations: CancellationRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -25,12 +27,9 @@ export class GenerationService {
    * the failure on the reply and returns.
    */
   async generate(replyId: string, isLastAttempt: boolean): Promise<GenerationResult> {
-    const claimed = await this.replies.claim(
-      replyId,
-      this.gemini.model,
-      this.config.gemini.historyCharBudget,
-    );
+    const claimed = await this.replies.claim(replyId, this.config.gemini.historyCharBudget);
     if (!claimed) return 'skipped';
+    const { settings } = this.models.resolve(claimed.ownerTier, claimed.settings);
 
     const controller = this.cancellations.track(replyId);
     const deadline = setTimeout(() => controller.abort('deadline'), this.config.gemini.timeoutMs);
@@ -38,6 +37,7 @@ export class GenerationService {
     try {
       const outcome = await this.gemini.streamReply(
         toContents(claimed.context),
+        settings,
         async (chunk) => {
           text += chunk.text;
           // A sealed stream means the reply was cancelled or deleted: stop paying for tokens nobody will see.
@@ -46,14 +46,28 @@ export class GenerationService {
         controller.signal,
         () => (controller.signal.reason === 'cancelled' ? 'cancelled' : 'deadline'),
       );
-      return (await this.replies.complete(replyId, text, outcome)) ? 'completed' : 'cancelled';
+      const title =
+        claimed.wantsTitle && this.config.gemini.titles.enabled
+          ? await this.gemini.suggestTitle({ prompt: claimed.prompt, reply: text })
+          : undefined;
+      const completed = await this.replies.complete(
+        replyId,
+        text,
+        { ...outcome, model: settings.model },
+        title?.title,
+      );
+      return completed ? 'completed' : 'cancelled';
     } catch (error) {
       // Whoever cancelled or deleted the reply has already settled it and ended its stream.
       if (controller.signal.reason === 'cancelled') return 'cancelled';
       // Anything else (PostgreSQL or Redis down) is the job's to retry; see ReplyWorker.
       if (!(error instanceof GeminiError)) throw error;
       if (error.retryable && !isLastAttempt) throw error;
-      await this.replies.fail(replyId, { code: error.code, message: error.message }, text);
+      await this.replies.fail(
+        replyId,
+        { code: error.code, message: error.message },
+        { text, model: settings.model },
+      );
       return 'failed';
     } finally {
       clearTimeout(deadline);

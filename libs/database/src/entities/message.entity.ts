@@ -26,6 +26,10 @@ export enum MessageStatus {
 
 @Entity('messages')
 @Index(['chatroomId', 'seq'], { unique: true })
+/** Siblings (the versions of one turn) and the walk down to a branch's newest message. */
+@Index(['parentId', 'seq'])
+/** The first turns of a chatroom, which have no parent. */
+@Index(['chatroomId', 'seq'], { where: 'parent_id IS NULL' })
 @Index(['status', 'updatedAt'])
 @Index(['userId', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 export class Message {
@@ -56,10 +60,17 @@ export class Message {
   @Column({ type: 'enum', enum: MessageStatus, enumName: 'message_status' })
   status!: MessageStatus;
 
-  /** For a model reply: the user message it answers. Unique, so a prompt can never get two replies. */
-  @Index({ unique: true, where: 'reply_to_id IS NOT NULL' })
+  /**
+   * The message this one follows: a reply's parent is the prompt it answers; a prompt's parent is the reply it was
+   * sent after (null for a first prompt). Siblings (same parent) are versions of one turn: edits of a prompt,
+   * regenerations of a reply. Set once, always to a message of the same chatroom, so the tree has no cycles.
+   */
   @Column({ type: 'uuid', nullable: true })
-  replyToId!: string | null;
+  parentId!: string | null;
+
+  @ManyToOne(() => Message, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'parent_id' })
+  parent?: Relation<Message>;
 
   @Column({ type: 'varchar', length: 100, nullable: true })
   idempotencyKey!: string | null;

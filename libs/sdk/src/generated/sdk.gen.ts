@@ -20,9 +20,15 @@ import type {
   DeleteChatroomData,
   DeleteChatroomErrors,
   DeleteChatroomResponses,
+  EditPromptData,
+  EditPromptErrors,
+  EditPromptResponses,
   ForgotPasswordData,
   ForgotPasswordErrors,
   ForgotPasswordResponses,
+  ForkChatroomData,
+  ForkChatroomErrors,
+  ForkChatroomResponses,
   GetChatroomData,
   GetChatroomErrors,
   GetChatroomResponses,
@@ -41,6 +47,9 @@ import type {
   ListMessagesData,
   ListMessagesErrors,
   ListMessagesResponses,
+  ListModelsData,
+  ListModelsErrors,
+  ListModelsResponses,
   LoginData,
   LoginErrors,
   LoginResponses,
@@ -56,6 +65,9 @@ import type {
   RefreshTokensData,
   RefreshTokensErrors,
   RefreshTokensResponses,
+  RegenerateReplyData,
+  RegenerateReplyErrors,
+  RegenerateReplyResponses,
   RenameChatroomData,
   RenameChatroomErrors,
   RenameChatroomResponses,
@@ -78,6 +90,12 @@ import type {
   SubscribeProData,
   SubscribeProErrors,
   SubscribeProResponses,
+  SwitchBranchData,
+  SwitchBranchErrors,
+  SwitchBranchResponses,
+  UpdateChatroomSettingsData,
+  UpdateChatroomSettingsErrors,
+  UpdateChatroomSettingsResponses,
   VerifyOtpData,
   VerifyOtpErrors,
   VerifyOtpResponses,
@@ -261,7 +279,7 @@ export const listChatrooms = <ThrowOnError extends boolean = false>(
 /**
  * Create a chatroom
  *
- * Create a chatroom
+ * Without a title it is called "New chat" until its first reply completes, when Gemini gives it a short title. `settings` choose the model (see `listModels`), system instruction, temperature and output cap.
  */
 export const createChatroom = <ThrowOnError extends boolean = false>(
   options: Options<CreateChatroomData, ThrowOnError>,
@@ -315,6 +333,42 @@ export const renameChatroom = <ThrowOnError extends boolean = false>(
   (options.client ?? client).patch<RenameChatroomResponses, RenameChatroomErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/chatroom/{id}',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
+  });
+
+/**
+ * Show another branch of the conversation
+ *
+ * Makes the branch through the given message the active one, down to its newest message: `listMessages` and `getChatroom` then show it, and the next prompt continues it. Nothing is deleted.
+ */
+export const switchBranch = <ThrowOnError extends boolean = false>(
+  options: Options<SwitchBranchData, ThrowOnError>,
+) =>
+  (options.client ?? client).post<SwitchBranchResponses, SwitchBranchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/chatroom/{id}/branch',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
+  });
+
+/**
+ * Start a new chatroom from this conversation
+ *
+ * Creates a chatroom of yours whose conversation is a copy of the path up to a reply (default: the end of the active branch), with the same settings; the two then go their own ways. Uses no quota.
+ */
+export const forkChatroom = <ThrowOnError extends boolean = false>(
+  options: Options<ForkChatroomData, ThrowOnError>,
+) =>
+  (options.client ?? client).post<ForkChatroomResponses, ForkChatroomErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/chatroom/{id}/fork',
     ...options,
     headers: {
       'Content-Type': 'application/json',
@@ -383,6 +437,38 @@ export const cancelReply = <ThrowOnError extends boolean = false>(
   });
 
 /**
+ * Send a new version of an earlier prompt, on a new branch
+ *
+ * Stores the new text as a sibling of the prompt (a new version of that turn) with a queued reply generated from the conversation up to that prompt's parent plus the new text, and makes this the active branch. The old branch stays as it was, reachable through `versions` and `switchBranch`. Answers like `sendMessage`: 202 (or 200 with `wait`), one unit of daily quota, `Idempotency-Key` honoured.
+ */
+export const editPrompt = <ThrowOnError extends boolean = false>(
+  options: Options<EditPromptData, ThrowOnError>,
+) =>
+  (options.client ?? client).post<EditPromptResponses, EditPromptErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/chatroom/{id}/message/{messageId}/edit',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
+  });
+
+/**
+ * Generate another reply to the same prompt, from the same context
+ *
+ * Queues a new reply as a sibling of this one (a new version of the turn) and makes it the active branch; the old reply stays, reachable through `versions` and `switchBranch`. The reply must be final. Answers like `sendMessage`: 202 (or 200 with `wait`), one unit of daily quota, `Idempotency-Key` honoured. No body.
+ */
+export const regenerateReply = <ThrowOnError extends boolean = false>(
+  options: Options<RegenerateReplyData, ThrowOnError>,
+) =>
+  (options.client ?? client).post<RegenerateReplyResponses, RegenerateReplyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/chatroom/{id}/message/{messageId}/regenerate',
+    ...options,
+  });
+
+/**
  * Stream a reply as Server-Sent Events
  *
  * Events: `reset` (an attempt starts: drop any text so far; it opens every stream), `delta` (data `{"text"}`: append it), then exactly one terminal event: `final` (data: the stored message, the same as a later GET returns, also after a cancel) or `error` (data `{"code","message"}`: `CHATROOM_DELETED`, `SESSION_ENDED` on logout, `STREAM_UNAVAILABLE`: reconnect). Late joiners get the whole text; reconnecting with `Last-Event-ID` resumes after that event; a final reply gives the `final` event at once. Counts against your open-stream limit (`MAX_STREAMS_PER_USER`, 429 `STREAM_LIMIT_REACHED` beyond).
@@ -394,6 +480,28 @@ export const streamReply = <ThrowOnError extends boolean = false>(
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/chatroom/{id}/message/{messageId}/stream',
     ...options,
+  });
+
+/**
+ * Change a chatroom's generation settings
+ *
+ * Only the settings present change; null puts one back to its default. They apply to every later reply of the chatroom.
+ */
+export const updateChatroomSettings = <ThrowOnError extends boolean = false>(
+  options: Options<UpdateChatroomSettingsData, ThrowOnError>,
+) =>
+  (options.client ?? client).patch<
+    UpdateChatroomSettingsResponses,
+    UpdateChatroomSettingsErrors,
+    ThrowOnError
+  >({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/chatroom/{id}/settings',
+    ...options,
+    headers: {
+      'Content-Type': 'application/json',
+      ...options.headers,
+    },
   });
 
 /**
@@ -419,6 +527,20 @@ export const checkReadiness = <ThrowOnError extends boolean = false>(
 ) =>
   (options?.client ?? client).get<CheckReadinessResponses, CheckReadinessErrors, ThrowOnError>({
     url: '/health/ready',
+    ...options,
+  });
+
+/**
+ * The models and generation limits you may choose for a chatroom
+ *
+ * The models and generation limits you may choose for a chatroom
+ */
+export const listModels = <ThrowOnError extends boolean = false>(
+  options?: Options<ListModelsData, ThrowOnError>,
+) =>
+  (options?.client ?? client).get<ListModelsResponses, ListModelsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models',
     ...options,
   });
 

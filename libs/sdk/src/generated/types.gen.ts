@@ -22,17 +22,43 @@ export type ChangePasswordRequest = {
 
 export type ChatroomDetailResponse = {
   createdAt: string;
+  generation: ChatroomGenerationResponse;
   id: string;
   /**
    * Time of the latest message, or of creation
    */
   lastActivityAt: string;
   /**
-   * The most recent messages, oldest first
+   * The most recent messages of the active branch, oldest first
    */
-  recentMessages: Array<MessageResponse>;
+  recentMessages: Array<PathMessageResponse>;
+  /**
+   * The generation settings as you set them
+   */
+  settings: ChatroomSettingsResponse;
   title: string;
+  /**
+   * `default` ("New chat", replaced by a generated title after the first reply), `user` (set by you, never replaced), `generated` (written by Gemini), `fork` (derived from the forked chatroom)
+   */
+  titleSource: TitleSource;
   updatedAt: string;
+};
+
+export type ChatroomGenerationResponse = {
+  /**
+   * Settings the chatroom asks for that its owner's tier does not allow (after a downgrade, say), and what is used instead; empty when the settings apply as set
+   */
+  adjustments: Array<SettingsAdjustmentResponse>;
+  /**
+   * True when a system instruction (the chatroom's or the server's) is sent
+   */
+  hasSystemInstruction: boolean;
+  maxOutputTokens: number;
+  model: string;
+  /**
+   * Null: the model's default
+   */
+  temperature: number | null;
 };
 
 export type ChatroomPageResponse = {
@@ -50,8 +76,54 @@ export type ChatroomResponse = {
    * Time of the latest message, or of creation
    */
   lastActivityAt: string;
+  /**
+   * The generation settings as you set them
+   */
+  settings: ChatroomSettingsResponse;
   title: string;
+  /**
+   * `default` ("New chat", replaced by a generated title after the first reply), `user` (set by you, never replaced), `generated` (written by Gemini), `fork` (derived from the forked chatroom)
+   */
+  titleSource: TitleSource;
   updatedAt: string;
+};
+
+export type ChatroomSettingsRequest = {
+  /**
+   * The longest reply, in tokens; at most your tier's bound (see `listModels`)
+   */
+  maxOutputTokens?: number | null;
+  /**
+   * One of the models `listModels` offers your tier
+   */
+  model?: string | null;
+  /**
+   * Instructions Gemini follows in every reply of this chatroom, instead of the server's default. Counted in Unicode code points, as the database counts them.
+   */
+  systemInstruction?: string | null;
+  /**
+   * Sampling temperature: lower is more focused, higher more varied
+   */
+  temperature?: number | null;
+};
+
+export type ChatroomSettingsResponse = {
+  /**
+   * Null: the tier's default
+   */
+  maxOutputTokens: number | null;
+  /**
+   * Null: the default model
+   */
+  model: string | null;
+  /**
+   * Null: the server default
+   */
+  systemInstruction: string | null;
+  /**
+   * Null: the model's default
+   */
+  temperature: number | null;
 };
 
 export type CheckoutResponse = {
@@ -64,7 +136,11 @@ export type CheckoutResponse = {
 
 export type CreateChatroomRequest = {
   /**
-   * Defaults to "New chat". Counted in Unicode code points, as the database counts them.
+   * Generation settings; all optional
+   */
+  settings?: ChatroomSettingsRequest;
+  /**
+   * Without one, the chatroom is called "New chat" until its first reply, when Gemini titles it. Counted in Unicode code points, as the database counts them.
    */
   title?: string;
 };
@@ -108,6 +184,10 @@ export type ErrorCode =
   | 'CURRENT_PASSWORD_REQUIRED'
   | 'CHATROOM_LIMIT_REACHED'
   | 'REPLY_ALREADY_FINAL'
+  | 'REPLY_NOT_FINAL'
+  | 'NOT_A_PROMPT'
+  | 'NOT_A_REPLY'
+  | 'MODEL_NOT_ALLOWED'
   | 'STREAM_LIMIT_REACHED'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'ALREADY_PRO'
@@ -121,6 +201,33 @@ export type ErrorCode =
 export type FieldErrorResponse = {
   field: string;
   message: string;
+};
+
+export type ForkChatroomRequest = {
+  /**
+   * The reply the new chatroom continues after (it and everything before it are copied); default: the end of the active branch
+   */
+  messageId?: string;
+  /**
+   * Default: the source's title followed by " (fork)". Counted in Unicode code points, as the database counts them.
+   */
+  title?: string;
+};
+
+export type GenerationLimitsResponse = {
+  /**
+   * What a reply is capped to when its chatroom sets no `maxOutputTokens`
+   */
+  defaultMaxOutputTokens: number;
+  /**
+   * The highest `maxOutputTokens` your tier may set
+   */
+  maxOutputTokens: number;
+  /**
+   * In Unicode code points
+   */
+  systemInstructionMaxLength: number;
+  temperature: RangeResponse;
 };
 
 export type LoginRequest = {
@@ -138,9 +245,9 @@ export type MessageErrorResponse = {
 
 export type MessagePageResponse = {
   /**
-   * Newest first
+   * The active branch, newest first
    */
-  items: Array<MessageResponse>;
+  items: Array<PathMessageResponse>;
   /**
    * Pass as `cursor` for older messages; null at the start
    */
@@ -162,7 +269,15 @@ export type MessageResponse = {
   finishReason: string | null;
   id: string;
   /**
-   * For a reply: the prompt it answers
+   * For a reply: the model that generated it, once an attempt has ended
+   */
+  model: string | null;
+  /**
+   * The message this one follows in the conversation tree: for a reply, the prompt it answers; for a prompt, the reply it was sent after (null for a first prompt)
+   */
+  parentId: string | null;
+  /**
+   * For a reply: the prompt it answers (its `parentId`); null for a prompt
    */
   replyToId: string | null;
   role: MessageRole;
@@ -185,11 +300,54 @@ export type MessageRole = 'user' | 'model';
  */
 export type MessageStatus = 'queued' | 'generating' | 'completed' | 'cancelled' | 'failed';
 
+export type MessageVersionsResponse = {
+  /**
+   * How many versions the turn has (1 when it was never edited or regenerated)
+   */
+  count: number;
+  /**
+   * Every version's id, in that order, this one included; pass one to `switchBranch` to show its branch
+   */
+  ids: Array<string>;
+  /**
+   * This version's place among them, from 1, in the order they were made
+   */
+  position: number;
+};
+
 export type MobileRequest = {
   /**
    * Mobile number with country code; normalised to E.164
    */
   mobile: string;
+};
+
+export type ModelCatalogResponse = {
+  /**
+   * What a chatroom without a model of its own uses
+   */
+  defaultModel: string;
+  /**
+   * Your tier's bounds on chatroom settings
+   */
+  limits: GenerationLimitsResponse;
+  /**
+   * Every configured model, and whether it is yours to use
+   */
+  models: Array<ModelOptionResponse>;
+  tier: Tier;
+};
+
+export type ModelOptionResponse = {
+  /**
+   * Whether your tier may choose it for a chatroom
+   */
+  available: boolean;
+  id: string;
+  /**
+   * The tiers that may use it
+   */
+  tiers: Array<Tier>;
 };
 
 export type OtpIssuedResponse = {
@@ -203,6 +361,49 @@ export type OtpIssuedResponse = {
    * The code itself: delivery is mocked, so it is returned here (OTP_IN_RESPONSE=true)
    */
   otp?: string;
+};
+
+export type PathMessageResponse = {
+  chatroomId: string;
+  completedAt: string | null;
+  /**
+   * The prompt, or the reply as stored: empty until it is final (stream it for the text as it arrives); a cancelled reply keeps what was streamed
+   */
+  content: string;
+  createdAt: string;
+  /**
+   * Why a reply failed
+   */
+  error: MessageErrorResponse | null;
+  finishReason: string | null;
+  id: string;
+  /**
+   * For a reply: the model that generated it, once an attempt has ended
+   */
+  model: string | null;
+  /**
+   * The message this one follows in the conversation tree: for a reply, the prompt it answers; for a prompt, the reply it was sent after (null for a first prompt)
+   */
+  parentId: string | null;
+  /**
+   * For a reply: the prompt it answers (its `parentId`); null for a prompt
+   */
+  replyToId: string | null;
+  role: MessageRole;
+  /**
+   * User messages are always completed; replies go queued → generating → completed | cancelled | failed
+   */
+  status: MessageStatus;
+  /**
+   * True when the reply was cut at the output token limit
+   */
+  truncated: boolean;
+  updatedAt: string;
+  usage: TokenUsageResponse | null;
+  /**
+   * The versions of this turn: edits of a prompt, or regenerations of a reply (siblings in the tree)
+   */
+  versions: MessageVersionsResponse;
 };
 
 export type PortalResponse = {
@@ -220,6 +421,11 @@ export type ProblemResponse = {
   type: string;
 };
 
+export type RangeResponse = {
+  max: number;
+  min: number;
+};
+
 export type RefreshRequest = {
   /**
    * The refresh token from the last token response
@@ -229,7 +435,7 @@ export type RefreshRequest = {
 
 export type RenameChatroomRequest = {
   /**
-   * Counted in Unicode code points, as the database counts them.
+   * Counted in Unicode code points, as the database counts them. A title you set is never replaced by a generated one.
    */
   title: string;
 };
@@ -267,6 +473,19 @@ export type SentMessageResponse = {
   reply: MessageResponse;
 };
 
+export type SettingsAdjustmentResponse = {
+  reason: string;
+  /**
+   * What the chatroom asks for
+   */
+  requested: string;
+  setting: 'model' | 'maxOutputTokens';
+  /**
+   * What its replies use instead
+   */
+  used: string;
+};
+
 export type SubscriptionStatusResponse = {
   cancelAtPeriodEnd: boolean;
   currentPeriodEnd: string | null;
@@ -278,7 +497,19 @@ export type SubscriptionStatusResponse = {
   usage: UsageResponse;
 };
 
+export type SwitchBranchRequest = {
+  /**
+   * Any message of the chatroom (typically one of the `versions.ids` of a turn): the chatroom then shows the branch through it, down to its newest message, and the next prompt follows that message
+   */
+  messageId: string;
+};
+
 export type Tier = 'basic' | 'pro';
+
+/**
+ * `default` ("New chat", replaced by a generated title after the first reply), `user` (set by you, never replaced), `generated` (written by Gemini), `fork` (derived from the forked chatroom)
+ */
+export type TitleSource = 'default' | 'user' | 'generated' | 'fork';
 
 export type TokenResponse = {
   /**
@@ -742,6 +973,10 @@ export type CreateChatroomErrors = {
    */
   401: ProblemResponse;
   /**
+   * The model is not available on your tier (`MODEL_NOT_ALLOWED`)
+   */
+  403: ProblemResponse;
+  /**
    * The per-user chatroom limit is reached
    */
   409: ProblemResponse;
@@ -853,6 +1088,74 @@ export type RenameChatroomResponses = {
 };
 
 export type RenameChatroomResponse = RenameChatroomResponses[keyof RenameChatroomResponses];
+
+export type SwitchBranchData = {
+  body: SwitchBranchRequest;
+  path: {
+    id: string;
+  };
+  query?: never;
+  url: '/chatroom/{id}/branch';
+};
+
+export type SwitchBranchErrors = {
+  /**
+   * Invalid body, id or query
+   */
+  400: ProblemResponse;
+  /**
+   * Missing, expired or invalid access token
+   */
+  401: ProblemResponse;
+  /**
+   * No such chatroom or message of yours
+   */
+  404: ProblemResponse;
+};
+
+export type SwitchBranchError = SwitchBranchErrors[keyof SwitchBranchErrors];
+
+export type SwitchBranchResponses = {
+  200: ChatroomDetailResponse;
+};
+
+export type SwitchBranchResponse = SwitchBranchResponses[keyof SwitchBranchResponses];
+
+export type ForkChatroomData = {
+  body: ForkChatroomRequest;
+  path: {
+    id: string;
+  };
+  query?: never;
+  url: '/chatroom/{id}/fork';
+};
+
+export type ForkChatroomErrors = {
+  /**
+   * Invalid body, id or query
+   */
+  400: ProblemResponse;
+  /**
+   * Missing, expired or invalid access token
+   */
+  401: ProblemResponse;
+  /**
+   * No such chatroom or message of yours
+   */
+  404: ProblemResponse;
+  /**
+   * The message is a prompt (`NOT_A_REPLY`), a reply on the path is still open (`REPLY_NOT_FINAL`), or the chatroom limit is reached (`CHATROOM_LIMIT_REACHED`)
+   */
+  409: ProblemResponse;
+};
+
+export type ForkChatroomError = ForkChatroomErrors[keyof ForkChatroomErrors];
+
+export type ForkChatroomResponses = {
+  201: ChatroomDetailResponse;
+};
+
+export type ForkChatroomResponse = ForkChatroomResponses[keyof ForkChatroomResponses];
 
 export type ListMessagesData = {
   body?: never;
@@ -1027,6 +1330,140 @@ export type CancelReplyResponses = {
 
 export type CancelReplyResponse = CancelReplyResponses[keyof CancelReplyResponses];
 
+export type EditPromptData = {
+  body: SendMessageRequest;
+  headers?: {
+    /**
+     * Any unique string (1-100 of A-Z a-z 0-9 _ - : .); a retried POST with it returns the original response
+     */
+    'Idempotency-Key'?: string;
+  };
+  path: {
+    id: string;
+    messageId: string;
+  };
+  query?: {
+    /**
+     * Hold the response up to this many seconds (max 60) until the reply is final; 200 when it is, 202 otherwise
+     */
+    wait?: number;
+  };
+  url: '/chatroom/{id}/message/{messageId}/edit';
+};
+
+export type EditPromptErrors = {
+  /**
+   * Invalid body, id, header or query
+   */
+  400: ProblemResponse;
+  /**
+   * Missing, expired or invalid access token
+   */
+  401: ProblemResponse;
+  /**
+   * No such chatroom or message of yours
+   */
+  404: ProblemResponse;
+  /**
+   * The message is a reply, not a prompt (`NOT_A_PROMPT`)
+   */
+  409: ProblemResponse;
+  /**
+   * Idempotency-Key reused for another message
+   */
+  422: ProblemResponse;
+  /**
+   * Daily prompt quota or rate limit reached, or (with `wait`) too many open streams and waits
+   */
+  429: ProblemResponse;
+  /**
+   * Queue or quota store unavailable; nothing was stored
+   */
+  503: ProblemResponse;
+};
+
+export type EditPromptError = EditPromptErrors[keyof EditPromptErrors];
+
+export type EditPromptResponses = {
+  /**
+   * With `wait`: the reply is final
+   */
+  200: SentMessageResponse;
+  /**
+   * Accepted; the reply is queued
+   */
+  202: SentMessageResponse;
+};
+
+export type EditPromptResponse = EditPromptResponses[keyof EditPromptResponses];
+
+export type RegenerateReplyData = {
+  body?: never;
+  headers?: {
+    /**
+     * Any unique string (1-100 of A-Z a-z 0-9 _ - : .); a retried POST with it returns the original response
+     */
+    'Idempotency-Key'?: string;
+  };
+  path: {
+    id: string;
+    messageId: string;
+  };
+  query?: {
+    /**
+     * Hold the response up to this many seconds (max 60) until the reply is final; 200 when it is, 202 otherwise
+     */
+    wait?: number;
+  };
+  url: '/chatroom/{id}/message/{messageId}/regenerate';
+};
+
+export type RegenerateReplyErrors = {
+  /**
+   * Invalid body, id, header or query
+   */
+  400: ProblemResponse;
+  /**
+   * Missing, expired or invalid access token
+   */
+  401: ProblemResponse;
+  /**
+   * No such chatroom or message of yours
+   */
+  404: ProblemResponse;
+  /**
+   * The message is a prompt (`NOT_A_REPLY`), or the reply is still open (`REPLY_NOT_FINAL`)
+   */
+  409: ProblemResponse;
+  /**
+   * Idempotency-Key reused for another message
+   */
+  422: ProblemResponse;
+  /**
+   * Daily prompt quota or rate limit reached, or (with `wait`) too many open streams and waits
+   */
+  429: ProblemResponse;
+  /**
+   * Queue or quota store unavailable; nothing was stored
+   */
+  503: ProblemResponse;
+};
+
+export type RegenerateReplyError = RegenerateReplyErrors[keyof RegenerateReplyErrors];
+
+export type RegenerateReplyResponses = {
+  /**
+   * With `wait`: the reply is final
+   */
+  200: SentMessageResponse;
+  /**
+   * Accepted; the reply is queued
+   */
+  202: SentMessageResponse;
+};
+
+export type RegenerateReplyResponse = RegenerateReplyResponses[keyof RegenerateReplyResponses];
+
 export type StreamReplyData = {
   body?: never;
   headers?: {
@@ -1077,6 +1514,43 @@ export type StreamReplyResponses = {
 
 export type StreamReplyResponse = StreamReplyResponses[keyof StreamReplyResponses];
 
+export type UpdateChatroomSettingsData = {
+  body: ChatroomSettingsRequest;
+  path: {
+    id: string;
+  };
+  query?: never;
+  url: '/chatroom/{id}/settings';
+};
+
+export type UpdateChatroomSettingsErrors = {
+  /**
+   * Invalid body, id or query
+   */
+  400: ProblemResponse;
+  /**
+   * Missing, expired or invalid access token
+   */
+  401: ProblemResponse;
+  /**
+   * The model is not available on your tier (`MODEL_NOT_ALLOWED`)
+   */
+  403: ProblemResponse;
+  /**
+   * No such chatroom of yours
+   */
+  404: ProblemResponse;
+};
+
+export type UpdateChatroomSettingsError = UpdateChatroomSettingsErrors[keyof UpdateChatroomSettingsErrors];
+
+export type UpdateChatroomSettingsResponses = {
+  200: ChatroomResponse;
+};
+
+export type UpdateChatroomSettingsResponse =
+  UpdateChatroomSettingsResponses[keyof UpdateChatroomSettingsResponses];
+
 export type CheckLivenessData = {
   body?: never;
   path?: never;
@@ -1113,6 +1587,28 @@ export type CheckReadinessResponses = {
    */
   200: unknown;
 };
+
+export type ListModelsData = {
+  body?: never;
+  path?: never;
+  query?: never;
+  url: '/models';
+};
+
+export type ListModelsErrors = {
+  /**
+   * Missing, expired or invalid access token
+   */
+  401: ProblemResponse;
+};
+
+export type ListModelsError = ListModelsErrors[keyof ListModelsErrors];
+
+export type ListModelsResponses = {
+  200: ModelCatalogResponse;
+};
+
+export type ListModelsResponse = ListModelsResponses[keyof ListModelsResponses];
 
 export type SubscribeProData = {
   body?: never;

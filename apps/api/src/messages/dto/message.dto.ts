@@ -81,9 +81,27 @@ export class MessageResponse {
     type: String,
     format: 'uuid',
     nullable: true,
-    description: 'For a reply: the prompt it answers',
+    description:
+      'The message this one follows in the conversation tree: for a reply, the prompt it answers; for a prompt, ' +
+      'the reply it was sent after (null for a first prompt)',
+  })
+  parentId!: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'For a reply: the prompt it answers (its `parentId`); null for a prompt',
   })
   replyToId!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'gemini-2.5-flash',
+    description: 'For a reply: the model that generated it, once an attempt has ended',
+  })
+  model!: string | null;
 
   @ApiProperty({ type: MessageErrorResponse, nullable: true, description: 'Why a reply failed' })
   error!: MessageErrorResponse | null;
@@ -115,7 +133,9 @@ export class MessageResponse {
       role: message.role,
       content: message.content,
       status: message.status,
-      replyToId: message.replyToId,
+      parentId: message.parentId,
+      replyToId: message.role === MessageRole.Model ? message.parentId : null,
+      model: message.model,
       error: message.errorCode
         ? { code: message.errorCode, message: message.errorMessage ?? message.errorCode }
         : null,
@@ -135,6 +155,45 @@ export class MessageResponse {
   }
 }
 
+export class MessageVersionsResponse {
+  @ApiProperty({
+    example: 2,
+    description: "This version's place among them, from 1, in the order they were made",
+  })
+  position!: number;
+
+  @ApiProperty({
+    example: 3,
+    description: 'How many versions the turn has (1 when it was never edited or regenerated)',
+  })
+  count!: number;
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description:
+      "Every version's id, in that order, this one included; pass one to `switchBranch` to show its branch",
+  })
+  ids!: string[];
+}
+
+/** A message as a conversation path shows it: with where it stands among the versions of its turn. */
+export class PathMessageResponse extends MessageResponse {
+  @ApiProperty({
+    type: MessageVersionsResponse,
+    description:
+      'The versions of this turn: edits of a prompt, or regenerations of a reply (siblings in the tree)',
+  })
+  versions!: MessageVersionsResponse;
+
+  static fromPath(message: Message, versions: MessageVersionsResponse | undefined): PathMessageResponse {
+    return {
+      ...MessageResponse.from(message),
+      versions: versions ?? { position: 1, count: 1, ids: [message.id] },
+    };
+  }
+}
+
 export class SentMessageResponse {
   @ApiProperty({ type: MessageResponse, description: 'Your stored message' })
   message!: MessageResponse;
@@ -147,8 +206,8 @@ export class SentMessageResponse {
 }
 
 export class MessagePageResponse {
-  @ApiProperty({ type: [MessageResponse], description: 'Newest first' })
-  items!: MessageResponse[];
+  @ApiProperty({ type: [PathMessageResponse], description: 'The active branch, newest first' })
+  items!: PathMessageResponse[];
 
   @ApiProperty({
     type: String,
