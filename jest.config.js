@@ -11,7 +11,8 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@app/(config|database|queue|gemini|observability|stand-ins|replies)(|/.*)$': '<rootDir>/libs/$1/src$2',
+  '^@app/(config|database|queue|gemini|observability|stand-ins|replies|usage)(|/.*)$':
+    '<rootDir>/libs/$1/src$2',
   '^@app/sdk$': '<rootDir>/libs/sdk/src',
 };
 const common = {

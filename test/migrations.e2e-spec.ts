@@ -1,6 +1,7 @@
 import { dataSourceOptions } from '@app/database';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './support/database';
+import { expectLedgerMatchesReplies } from './support/ledger';
 
 describe('migration 1764100000000 (abuse hardening) on existing accounts', () => {
   let database: TestDatabase;
@@ -58,8 +59,10 @@ describe('migration 1764300000000 (conversation branches) on existing conversati
   it('turns each conversation into one branch in seq order, its last message the active leaf', async () => {
     const dataSource = await new DataSource(dataSourceOptions(database.url, 1)).initialize();
     try {
-      await dataSource.undoLastMigration({ transaction: 'each' });
-      expect(dataSource.migrations.at(-1)?.name).toBe('ConversationBranches1764300000000');
+      // Back to just before 1764300000000: undo it and every migration after it.
+      const migrations = dataSource.migrations.map((migration) => migration.name);
+      const undo = migrations.length - migrations.indexOf('ConversationBranches1764300000000');
+      for (let step = 0; step < undo; step++) await dataSource.undoLastMigration({ transaction: 'each' });
       const [user] = await database.query<{ id: string }>(
         `INSERT INTO users (mobile, verified_at) VALUES ('+919000000009', now()) RETURNING id`,
       );
@@ -123,5 +126,49 @@ describe('migrations and entities', () => {
     } finally {
       await dataSource.destroy();
     }
+  });
+});
+
+describe('migration 1764400000000 (usage ledger) on existing replies', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  }, 60_000);
+  afterAll(async () => database?.drop(), 30_000);
+
+  it('counts the stored prompts, replies and tokens into the ledger, so it equals them from the start', async () => {
+    const dataSource = await new DataSource(dataSourceOptions(database.url, 1)).initialize();
+    try {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      const [user] = await database.query<{ id: string }>(
+        `INSERT INTO users (mobile, verified_at) VALUES ('+919000000010', now()) RETURNING id`,
+      );
+      const [room] = await database.query<{ id: string }>(
+        `INSERT INTO chatrooms (user_id, title) VALUES ($1, 'old') RETURNING id`,
+        [user.id],
+      );
+      const insert = async (seq: number, role: string, status: string, tokens: number | null) =>
+        database.query(
+          `INSERT INTO messages (chatroom_id, user_id, seq, role, content, status, prompt_tokens, output_tokens,
+                                 created_at)
+           VALUES ($1, $2, $3, $4, 'x', $5, $6, $6, '2026-11-30T23:00:00Z')`,
+          [room.id, user.id, seq, role, status, tokens],
+        );
+      await insert(1, 'user', 'completed', null);
+      await insert(2, 'model', 'completed', 10);
+      await insert(3, 'user', 'completed', null);
+      await insert(4, 'model', 'failed', null);
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await dataSource.destroy();
+    }
+    await expectLedgerMatchesReplies(database.query);
+    expect(
+      await database.query('SELECT day::text, prompts, replies_completed, replies_failed FROM usage_days'),
+    ).toEqual([{ day: '2026-11-30', prompts: 2, replies_completed: 1, replies_failed: 1 }]);
+    expect(await database.query('SELECT month::text, used_tokens::int FROM usage_months')).toEqual([
+      { month: '2026-11-01', used_tokens: 20 },
+    ]);
   });
 });

@@ -28,6 +28,7 @@ describe('metrics and the queue dashboard, when configured', () => {
       METRICS_TOKEN,
       QUEUE_DASHBOARD_PASSWORD: DASHBOARD_PASSWORD,
       BASIC_DAILY_LIMIT: '1',
+      PRO_MONTHLY_TOKENS: '10',
     });
   }, STACK_TIMEOUT_MS);
   afterAll(async () => stack?.stop(), STACK_TIMEOUT_MS);
@@ -127,10 +128,28 @@ describe('metrics and the queue dashboard, when configured', () => {
     expect(delta('gemini_time_to_first_chunk_seconds_count')).toBe(1);
     expect(delta('gemini_tokens_total', { kind: 'prompt' })).toBe(7);
     expect(delta('gemini_tokens_total', { kind: 'output' })).toBe(3);
+    const stored = { model: 'gemini-2.5-flash', tier: 'basic' };
+    expect(delta('reply_tokens_total', { kind: 'prompt', ...stored })).toBe(7);
+    expect(delta('reply_tokens_total', { kind: 'output', ...stored })).toBe(3);
     expect(delta('reply_job_wait_seconds_count')).toBe(1);
     expect(sampleValue(after, 'reply_generations_in_flight')).toBe(0);
     expect(sampleValue(after, 'process_resident_memory_bytes', { app: 'worker' })).toBeGreaterThan(0);
     expect(sampleValue(after, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts token budget rejections under their code', async () => {
+    const user = await signIn(stack.api.url);
+    await stack.database.query(`UPDATE users SET tier = 'pro' WHERE id = $1`, [user.user.id]);
+    const client = new ApiClient(stack.api.url, user.accessToken);
+    const room = (await client.post<{ id: string }>('/chatroom', { title: 'budgeted' })).body.id;
+    const rejections = async (): Promise<number> =>
+      sampleValue(await scrape(stack.api.url), 'rate_limit_rejections_total', {
+        code: 'TOKEN_BUDGET_EXCEEDED',
+      }) ?? 0;
+    const before = await rejections();
+    expect((await client.post(`/chatroom/${room}/message?wait=10`, { content: 'spend' })).status).toBe(200);
+    expect((await client.post(`/chatroom/${room}/message`, { content: 'over budget' })).status).toBe(429);
+    expect((await rejections()) - before).toBe(1);
   });
 
   it('counts a failed Gemini call under its error code', async () => {

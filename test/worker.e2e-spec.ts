@@ -4,6 +4,7 @@ import { ApiClient, eventually } from './support/http';
 import { SPAWN_TIMEOUT_MS } from './support/api';
 import { Stack, STACK_TIMEOUT_MS, startStack } from './support/stack';
 import { MessageBody, SentBody } from './support/types';
+import { expectLedgerMatchesReplies } from './support/ledger';
 import { spawnWorker, startWorker } from './support/worker';
 
 type Msg = MessageBody;
@@ -232,6 +233,7 @@ describe('worker: nothing is lost', () => {
         );
         expect(rows).toHaveLength(1);
         expect(stack.gemini.requests).toHaveLength(2);
+        await expectLedgerMatchesReplies(stack.database.query);
       } finally {
         first?.kill('SIGKILL');
         second?.kill('SIGTERM');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { signIn } from '../support/auth';
 import { ApiClient, eventually } from '../support/http';
+import { expectLedgerMatchesReplies } from '../support/ledger';
 import { SentBody } from '../support/types';
 
 export const FINAL_STATUSES = ['completed', 'failed', 'cancelled'];
@@ -52,8 +53,9 @@ export class Tenant {
 /**
  * What every fault test ends with: every prompt the api accepted got exactly one reply, and that reply reached a
  * final state (polled up to `timeoutMs`); no prompt in the database is without a reply and no reply is left open;
- * and each user, through the api with their own token, sees their own chatrooms and messages and nobody else's.
- * Returns the final status of every accepted reply, for the test's own stricter checks.
+ * and each user, through the api with their own token, sees their own chatrooms and messages and nobody else's;
+ * and the usage ledger counted every reply exactly once. Returns the final status of every accepted reply, for the
+ * test's own stricter checks.
  */
 export async function expectNothingLostOrShared(
   query: Query,
@@ -92,6 +94,7 @@ export async function expectNothingLostOrShared(
   expect(repliesPerPrompt).toEqual([]);
 
   for (const tenant of tenants) await expectOnlyOwnData(tenant, tenants);
+  await expectLedgerMatchesReplies(query);
   return statuses;
 }
 

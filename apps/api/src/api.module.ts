@@ -14,6 +14,7 @@ import { ModelsModule } from './models/models.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { AuthFailureModule } from './throttling/auth-failure.module';
 import { ThrottlingModule } from './throttling/throttling.module';
+import { UsageModule } from './usage/usage.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -36,6 +37,7 @@ export class ApiModule {
         MessagesModule,
         ModelsModule,
         SubscriptionsModule,
+        UsageModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

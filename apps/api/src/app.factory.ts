@@ -86,6 +86,9 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
       'X-RateLimit-Limit',
       'X-RateLimit-Remaining',
       'X-RateLimit-Reset',
+      'X-TokenBudget-Limit',
+      'X-TokenBudget-Remaining',
+      'X-TokenBudget-Reset',
     ],
   });
   if (!options.preview) await mountQueueDashboard(app, config);

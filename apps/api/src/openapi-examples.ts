@@ -126,6 +126,7 @@ const BY_OPERATION: Record<string, ProblemExample> = {
     code: ErrorCode.NotFound,
     detail: 'Message c4a2d9e7-81b3-4f5a-b6c0-7d3e2a1f9b84 not found',
   },
+  'getUsage 400': { code: ErrorCode.ValidationFailed, detail: 'the range may span at most 366 days' },
   'switchBranch 400': { code: ErrorCode.ValidationFailed, detail: 'messageId must be a UUID' },
   'switchBranch 404': {
     code: ErrorCode.NotFound,

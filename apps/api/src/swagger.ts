@@ -8,7 +8,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Gemini Chat Backend')
     .setDescription(
       'Chat with Google Gemini as a service: OTP login by mobile number, chatrooms, asynchronous replies (poll, ' +
-        'wait or stream), and Stripe subscriptions with daily prompt quotas. Errors are RFC 9457 problem details.',
+        'wait or stream; edit, regenerate, branch and fork), and Stripe subscriptions with daily prompt quotas and ' +
+        'monthly token budgets. Errors are RFC 9457 problem details.',
     )
     .setVersion('1.0.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
@@ -33,6 +34,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addTag('models', 'The Gemini models and generation limits of your tier')
     .addTag('subscriptions', 'Basic and Pro tiers with Stripe, and the Stripe webhook')
+    .addTag('usage', 'What you used, day by day: prompts, replies and tokens')
     .addTag('health', 'Liveness and readiness for orchestrators')
     .build();
   const document = SwaggerModule.createDocument(app, config, {

@@ -76,7 +76,13 @@ export interface AppConfig {
   };
   /** Open SSE streams plus `?wait` requests: per user across all api processes, and per api process. */
   streams: { maxPerUser: number; maxPerProcess: number };
-  limits: { basicDailyLimit: number; proDailyLimit: number; ratePerMinute: number };
+  limits: {
+    basicDailyLimit: number;
+    proDailyLimit: number;
+    /** Monthly token budgets; 0 means unlimited. */
+    monthlyTokens: Record<TierName, number>;
+    ratePerMinute: number;
+  };
   stripe: {
     apiKey?: string;
     webhookSecret?: string;
@@ -276,6 +282,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     limits: {
       basicDailyLimit: env.BASIC_DAILY_LIMIT,
       proDailyLimit: env.PRO_DAILY_LIMIT,
+      monthlyTokens: { basic: env.BASIC_MONTHLY_TOKENS, pro: env.PRO_MONTHLY_TOKENS },
       ratePerMinute: env.RATE_LIMIT_PER_MINUTE,
     },
     stripe: {

@@ -315,6 +315,19 @@ export class Environment {
   @Max(1_000_000)
   PRO_DAILY_LIMIT = 1000;
 
+  /** Tokens (prompt, output and thinking) a user may use per calendar month (UTC); 0 = unlimited. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000)
+  BASIC_MONTHLY_TOKENS = 250_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000)
+  PRO_MONTHLY_TOKENS = 10_000_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)

@@ -13,6 +13,8 @@ export interface ReplyOutcome {
   truncated: boolean;
   promptTokens: number | null;
   outputTokens: number | null;
+  /** Tokens spent thinking, where the model reports them (Gemini 2.5 does, within maxOutputTokens). */
+  thinkingTokens: number | null;
   totalTokens: number | null;
 }
 
@@ -32,8 +34,8 @@ export type GeminiCallObserver = (record: GeminiCallRecord) => void;
 export interface TitleSuggestion {
   title: string;
   model: string;
-  promptTokens: number | null;
-  outputTokens: number | null;
+  /** Every token of the request (prompt, output, thinking), as Gemini reports it. */
+  tokens: number;
 }
 
 const TITLE_INSTRUCTION =
@@ -168,14 +170,12 @@ export class GeminiClient {
         outputTokens: usage?.candidatesTokenCount ?? null,
       });
       const title = cleanTitle(response.text ?? '');
-      return title
-        ? {
-            title,
-            model,
-            promptTokens: usage?.promptTokenCount ?? null,
-            outputTokens: usage?.candidatesTokenCount ?? null,
-          }
-        : undefined;
+      const tokens =
+        usage?.totalTokenCount ??
+        (usage?.promptTokenCount ?? 0) +
+          (usage?.candidatesTokenCount ?? 0) +
+          (usage?.thoughtsTokenCount ?? 0);
+      return title ? { title, model, tokens } : undefined;
     } catch (error) {
       this.observe({
         outcome: classifyGeminiError(error, undefined).code,
@@ -200,6 +200,7 @@ export class GeminiClient {
       truncated: false,
       promptTokens: null,
       outputTokens: null,
+      thinkingTokens: null,
       totalTokens: null,
     };
     let receivedText = false;
@@ -230,6 +231,7 @@ export class GeminiClient {
         if (usage) {
           outcome.promptTokens = usage.promptTokenCount ?? outcome.promptTokens;
           outcome.outputTokens = usage.candidatesTokenCount ?? outcome.outputTokens;
+          outcome.thinkingTokens = usage.thoughtsTokenCount ?? outcome.thinkingTokens;
           outcome.totalTokens = usage.totalTokenCount ?? outcome.totalTokens;
         }
       }

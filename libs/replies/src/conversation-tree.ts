@@ -123,10 +123,10 @@ export class ConversationTree {
          SELECT path.*, gen_random_uuid() AS copy_id, row_number() OVER (ORDER BY depth DESC) AS copy_seq
          FROM path
        ), copied AS (
-         INSERT INTO messages (id, chatroom_id, user_id, seq, parent_id, role, content, status, error_code,
-                               error_message, finish_reason, truncated, attempts, model, created_at, updated_at,
-                               completed_at)
-         SELECT copy_id, $4, user_id, copy_seq, lag(copy_id) OVER (ORDER BY copy_seq), role, content, status,
+         INSERT INTO messages (id, chatroom_id, user_id, seq, parent_id, copied_from_id, role, content, status,
+                               error_code, error_message, finish_reason, truncated, attempts, model, created_at,
+                               updated_at, completed_at)
+         SELECT copy_id, $4, user_id, copy_seq, lag(copy_id) OVER (ORDER BY copy_seq), id, role, content, status,
                 error_code, error_message, finish_reason, truncated, attempts, model, created_at, updated_at,
                 completed_at
          FROM numbered

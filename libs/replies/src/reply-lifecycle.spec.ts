@@ -75,6 +75,7 @@ describe('ReplyLifecycle', () => {
       truncated: false,
       promptTokens: 1,
       outputTokens: 2,
+      thinkingTokens: null,
       totalTokens: 3,
     };
     replies.settle.mockResolvedValueOnce(stored(MessageStatus.Completed, 'done'));
@@ -140,14 +141,15 @@ describe('ReplyLifecycle', () => {
         truncated: false,
         promptTokens: 1,
         outputTokens: 1,
+        thinkingTokens: null,
         totalTokens: 2,
       },
-      'Lisbon in three days',
+      { title: 'Lisbon in three days', tokens: 12 },
     );
     expect(replies.settle).toHaveBeenCalledWith(
       'r1',
       [MessageStatus.Generating],
-      expect.objectContaining({ title: 'Lisbon in three days' }),
+      expect.objectContaining({ title: 'Lisbon in three days', systemTokens: 12 }),
     );
     expect(channel.final).toHaveBeenCalledWith(expect.objectContaining({ id: 'r1' }), 'Lisbon in three days');
     expect(redis.del).toHaveBeenCalledWith('p:chatrooms:u1');

@@ -29,7 +29,14 @@ export interface ReplyCompletion {
   truncated: boolean;
   promptTokens: number | null;
   outputTokens: number | null;
+  thinkingTokens: number | null;
   totalTokens: number | null;
+}
+
+/** A title Gemini wrote for the reply's chatroom, and the tokens it cost (system usage). */
+export interface GeneratedTitle {
+  title: string;
+  tokens: number;
 }
 
 export interface ClaimedGeneration extends ClaimedReply {
@@ -81,19 +88,21 @@ export class ReplyLifecycle {
 
   /**
    * Undefined when the reply was no longer generating (cancelled, deleted or settled by someone else). A `title`
-   * is given to the chatroom with the reply if it still has its default title, and its stream then says so.
+   * is given to the chatroom with the reply if it still has its default title, and its stream then says so; its
+   * cost is counted as system usage either way.
    */
   async complete(
     replyId: string,
     text: string,
     completion: ReplyCompletion,
-    title?: string,
+    title?: GeneratedTitle,
   ): Promise<Message | undefined> {
     return this.settle(replyId, [MessageStatus.Generating], {
       status: MessageStatus.Completed,
       content: text,
       ...completion,
-      title,
+      title: title?.title,
+      systemTokens: title?.tokens,
     });
   }
 

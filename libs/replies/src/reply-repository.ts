@@ -30,6 +30,18 @@ export interface TurnCommand {
   chatroomId: string;
   placement: TurnPlacement;
   idempotencyKey?: string;
+  /** How the turn is counted: the ledger's day and month (`YYYY-MM-DD`), and the token budget it falls under. */
+  usage: TurnUsage;
+}
+
+export interface TurnUsage {
+  day: string;
+  /** The month's first day. */
+  month: string;
+  /** The user's monthly token budget; 0 = unlimited (nothing is reserved). */
+  monthlyLimit: number;
+  /** The reply's output cap: what it reserves of the budget, at most. */
+  outputCap: number;
 }
 
 /** What a worker needs to generate a claimed reply: its prompt, where its context starts, and how to generate it. */
@@ -37,6 +49,8 @@ export interface ClaimedReply {
   chatroomId: string;
   userId: string;
   attempts: number;
+  /** The tokens of the month's budget the reply reserved when accepted (its output cap); null without a budget. */
+  reservedTokens: number | null;
   prompt: string;
   /** The reply the prompt follows; its context is read from there up the tree. Null for a first prompt. */
   promptParentId: string | null;
@@ -57,7 +71,10 @@ export interface ReplySettlement {
   truncated?: boolean;
   promptTokens?: number | null;
   outputTokens?: number | null;
+  thinkingTokens?: number | null;
   totalTokens?: number | null;
+  /** Tokens spent for the user by the system with this reply (its chatroom's title): in the ledger, not the budget. */
+  systemTokens?: number;
   /** A generated title for the chatroom, stored with the reply if the chatroom still has its default title. */
   title?: string;
 }
@@ -70,82 +87,88 @@ export class ReplyRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Stores a turn: a prompt and its queued reply (continue, edit), or a queued reply alone (regenerate), numbered as
-   * the chatroom's next messages and made its active branch. The chatroom's row is locked first, so concurrent turns
-   * get distinct positions and each one's parent is the leaf as the previous turn left it. Nothing is stored, and
-   * the result is undefined, when the chatroom (or the edited or regenerated message) is not the user's or is gone.
+   * Stores a turn, in one statement: a prompt and its queued reply (continue, edit), or a queued reply alone
+   * (regenerate), numbered as the chatroom's next messages and made its active branch; the prompt is counted in the
+   * user's ledger for `usage.day`. The chatroom's row is locked first, so concurrent turns get distinct positions and
+   * each one's parent is the leaf as the previous turn left it. Under a token budget (`usage.monthlyLimit` > 0, the
+   * month's ledger row existing) the reply reserves its output cap, at most what is left of the month's budget; with
+   * nothing left it is not stored. Undefined when nothing was stored: the chatroom (or the edited or regenerated
+   * message) is not the user's or is gone, or the budget had nothing left.
    */
   async insertTurn(command: TurnCommand): Promise<StoredExchange | undefined> {
-    const { placement } = command;
-    if (placement.kind === 'regenerate') return this.insertRegeneration(command, placement.replyId);
+    const { placement, usage } = command;
     const promptId = randomUUID();
     const replyId = randomUUID();
-    const editedId = placement.kind === 'edit' ? placement.promptId : null;
+    const baseId =
+      placement.kind === 'edit'
+        ? placement.promptId
+        : placement.kind === 'regenerate'
+          ? placement.replyId
+          : null;
     const rows = await this.dataSource.query<MessageRow[]>(
-      `WITH edited AS (
-         SELECT parent_id FROM messages WHERE id = $7 AND chatroom_id = $1 AND user_id = $2 AND role = 'user'
+      `WITH base AS (
+         SELECT parent_id, role FROM messages WHERE id = $7 AND chatroom_id = $1 AND user_id = $2
        ), previous AS (
          SELECT id, active_leaf_id FROM chatrooms WHERE id = $1 AND user_id = $2 FOR UPDATE
+       ), budget AS (
+         SELECT least($9::bigint, greatest(0, $8::bigint - used_tokens - reserved_tokens)) AS tokens
+         FROM usage_months WHERE user_id = $2 AND month = $11::date AND $8::bigint > 0
+         FOR UPDATE
        ), room AS (
          UPDATE chatrooms AS room
-         SET last_message_seq = room.last_message_seq + 2, active_leaf_id = $4, last_activity_at = now(),
-             updated_at = now()
+         SET last_message_seq = room.last_message_seq + CASE WHEN $12 = 'regenerate' THEN 1 ELSE 2 END,
+             active_leaf_id = $4, last_activity_at = now(), updated_at = now()
          FROM previous
-         WHERE room.id = previous.id AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM edited))
+         WHERE room.id = previous.id
+           AND CASE $12
+                 WHEN 'continue' THEN true
+                 WHEN 'edit' THEN EXISTS (SELECT 1 FROM base WHERE role = 'user')
+                 ELSE EXISTS (SELECT 1 FROM base WHERE role = 'model')
+               END
+           AND ($8::bigint = 0 OR EXISTS (SELECT 1 FROM budget WHERE tokens > 0))
          RETURNING room.last_message_seq,
-                   CASE WHEN $7::uuid IS NULL THEN previous.active_leaf_id ELSE (SELECT parent_id FROM edited) END
+                   CASE WHEN $12 = 'continue' THEN previous.active_leaf_id ELSE (SELECT parent_id FROM base) END
                      AS parent_id
+       ), reserved AS (
+         UPDATE usage_months SET reserved_tokens = reserved_tokens + (SELECT tokens FROM budget)
+         WHERE user_id = $2 AND month = $11::date AND EXISTS (SELECT 1 FROM room) AND EXISTS (SELECT 1 FROM budget)
+         RETURNING 1
        ), prompt AS (
          INSERT INTO messages (id, chatroom_id, user_id, seq, parent_id, role, content, status, idempotency_key,
                                completed_at)
          SELECT $3, $1, $2, last_message_seq - 1, parent_id, 'user', $5, 'completed', $6, now() FROM room
+         WHERE $12 <> 'regenerate'
          RETURNING *
        ), reply AS (
-         INSERT INTO messages (id, chatroom_id, user_id, seq, parent_id, role, content, status)
-         SELECT $4, $1, $2, last_message_seq, $3, 'model', '', 'queued' FROM room
+         INSERT INTO messages (id, chatroom_id, user_id, seq, parent_id, role, content, status, idempotency_key,
+                               reserved_tokens, usage_day)
+         SELECT $4, $1, $2, last_message_seq, CASE WHEN $12 = 'regenerate' THEN parent_id ELSE $3 END, 'model', '',
+                'queued', CASE WHEN $12 = 'regenerate' THEN $6 END, (SELECT tokens FROM budget), $10::date
+         FROM room
          RETURNING *
+       ), counted AS (
+         -- After the month's row (reserved): every writer of the ledger locks it before its day's row.
+         INSERT INTO usage_days AS ledger (user_id, day, prompts)
+         SELECT $2, $10::date, 1 FROM room WHERE NOT EXISTS (SELECT 1 FROM budget) OR EXISTS (SELECT 1 FROM reserved)
+         ON CONFLICT (user_id, day) DO UPDATE SET prompts = ledger.prompts + 1
        )
-       SELECT * FROM prompt UNION ALL SELECT * FROM reply`,
+       SELECT * FROM prompt
+       UNION ALL SELECT * FROM reply
+       UNION ALL SELECT * FROM messages WHERE $12 = 'regenerate' AND id = (SELECT parent_id FROM reply)`,
       [
         command.chatroomId,
         command.userId,
         promptId,
         replyId,
-        placement.content,
+        placement.kind === 'regenerate' ? null : placement.content,
         command.idempotencyKey ?? null,
-        editedId,
+        baseId,
+        usage.monthlyLimit,
+        usage.outputCap,
+        usage.day,
+        usage.month,
+        placement.kind,
       ],
-    );
-    const messages = rows.map(toMessage);
-    const prompt = messages.find((message) => message.id === promptId);
-    const reply = messages.find((message) => message.id === replyId);
-    return prompt && reply ? { prompt, reply } : undefined;
-  }
-
-  private async insertRegeneration(
-    command: TurnCommand,
-    regeneratedId: string,
-  ): Promise<StoredExchange | undefined> {
-    const replyId = randomUUID();
-    const rows = await this.dataSource.query<MessageRow[]>(
-      `WITH regenerated AS (
-         SELECT parent_id FROM messages WHERE id = $4 AND chatroom_id = $1 AND user_id = $2 AND role = 'model'
-       ), room AS (
-         UPDATE chatrooms
-         SET last_message_seq = last_message_seq + 1, active_leaf_id = $3, last_activity_at = now(),
-             updated_at = now()
-         WHERE id = $1 AND user_id = $2 AND EXISTS (SELECT 1 FROM regenerated)
-         RETURNING last_message_seq
-       ), reply AS (
-         INSERT INTO messages (id, chatroom_id, user_id, seq, parent_id, role, content, status, idempotency_key)
-         SELECT $3, $1, $2, room.last_message_seq, regenerated.parent_id, 'model', '', 'queued', $5
-         FROM room, regenerated
-         RETURNING *
-       )
-       SELECT * FROM reply
-       UNION ALL
-       SELECT prompt.* FROM messages AS prompt, reply WHERE prompt.id = reply.parent_id`,
-      [command.chatroomId, command.userId, replyId, regeneratedId, command.idempotencyKey ?? null],
     );
     const messages = rows.map(toMessage);
     const reply = messages.find((message) => message.id === replyId);
@@ -165,7 +188,7 @@ export class ReplyRepository {
          FROM messages AS prompt, chatrooms AS room, users AS owner
          WHERE reply.id = $1 AND reply.role = 'model' AND reply.status = ANY($2::message_status[])
            AND prompt.id = reply.parent_id AND room.id = reply.chatroom_id AND owner.id = room.user_id
-         RETURNING reply.chatroom_id, reply.user_id, reply.attempts, prompt.content AS prompt,
+         RETURNING reply.chatroom_id, reply.user_id, reply.attempts, reply.reserved_tokens, prompt.content AS prompt,
                    prompt.parent_id AS prompt_parent_id, owner.tier, room.system_instruction, room.model,
                    room.temperature, room.max_output_tokens, room.title_source`,
         [replyId, OPEN_REPLY_STATUSES],
@@ -177,6 +200,7 @@ export class ReplyRepository {
         chatroomId: row.chatroom_id as string,
         userId: row.user_id as string,
         attempts: row.attempts as number,
+        reservedTokens: row.reserved_tokens as number | null,
         prompt: row.prompt as string,
         promptParentId: row.prompt_parent_id as string | null,
         ownerTier: row.tier as TierName,
@@ -234,8 +258,10 @@ export class ReplyRepository {
 
   /**
    * Moves a reply from one of `from` to its final state; returns the stored row, or undefined if it was not in
-   * `from`. A `title` is stored on the chatroom in the same statement, if it still has its default title; the row
-   * then carries it as `generatedTitle`.
+   * `from`. In the same statement, so that a reply is counted exactly once, however often its job runs: the ledger
+   * counts its outcome and tokens on the day it was accepted, and its month gets the tokens used and its reservation
+   * back. A `title` is stored on the chatroom too, if it still has its default title; the row then carries it as
+   * `generatedTitle`.
    */
   async settle(
     replyId: string,
@@ -247,6 +273,7 @@ export class ReplyRepository {
          UPDATE messages
          SET status = $2, content = $3, error_code = $4, error_message = $5, finish_reason = $6, truncated = $7,
              prompt_tokens = $8, output_tokens = $9, total_tokens = $10, model = coalesce($12, model),
+             thinking_tokens = $14, usage_day = coalesce(usage_day, (now() AT TIME ZONE 'UTC')::date),
              completed_at = now(), updated_at = now()
          WHERE id = $1 AND status = ANY($11::message_status[])
          RETURNING *
@@ -255,6 +282,30 @@ export class ReplyRepository {
          FROM settled
          WHERE $13::text IS NOT NULL AND chatrooms.id = settled.chatroom_id AND chatrooms.title_source = 'default'
          RETURNING chatrooms.title
+       ), month_account AS (
+         INSERT INTO usage_months AS account (user_id, month, used_tokens)
+         SELECT user_id, date_trunc('month', usage_day)::date,
+                coalesce(prompt_tokens, 0) + coalesce(output_tokens, 0) + coalesce(thinking_tokens, 0)
+         FROM settled
+         ON CONFLICT (user_id, month) DO UPDATE
+         SET used_tokens = account.used_tokens + excluded.used_tokens,
+             reserved_tokens = greatest(0, account.reserved_tokens - (SELECT coalesce(reserved_tokens, 0) FROM settled))
+         RETURNING 1
+       ), day_ledger AS (
+         -- After the month's row (month_account): every writer of the ledger locks it before its day's row.
+         INSERT INTO usage_days AS ledger (user_id, day, replies_completed, replies_failed, replies_cancelled,
+                                           prompt_tokens, output_tokens, thinking_tokens, system_tokens)
+         SELECT user_id, usage_day, (status = 'completed')::int, (status = 'failed')::int, (status = 'cancelled')::int,
+                coalesce(prompt_tokens, 0), coalesce(output_tokens, 0), coalesce(thinking_tokens, 0), $15
+         FROM settled WHERE EXISTS (SELECT 1 FROM month_account)
+         ON CONFLICT (user_id, day) DO UPDATE
+         SET replies_completed = ledger.replies_completed + excluded.replies_completed,
+             replies_failed = ledger.replies_failed + excluded.replies_failed,
+             replies_cancelled = ledger.replies_cancelled + excluded.replies_cancelled,
+             prompt_tokens = ledger.prompt_tokens + excluded.prompt_tokens,
+             output_tokens = ledger.output_tokens + excluded.output_tokens,
+             thinking_tokens = ledger.thinking_tokens + excluded.thinking_tokens,
+             system_tokens = ledger.system_tokens + excluded.system_tokens
        )
        SELECT settled.*, (SELECT title FROM titled) AS generated_title FROM settled`,
       [
@@ -271,6 +322,8 @@ export class ReplyRepository {
         from,
         settlement.model ?? null,
         settlement.title ?? null,
+        settlement.thinkingTokens ?? null,
+        settlement.systemTokens ?? 0,
       ],
     );
     const [row] = rows;
@@ -323,6 +376,7 @@ export function toMessage(row: MessageRow): Message {
     content: row.content,
     status: row.status as MessageStatus,
     parentId: row.parent_id,
+    copiedFromId: row.copied_from_id,
     idempotencyKey: row.idempotency_key,
     errorCode: row.error_code,
     errorMessage: row.error_message,
@@ -330,7 +384,9 @@ export function toMessage(row: MessageRow): Message {
     truncated: row.truncated,
     promptTokens: row.prompt_tokens,
     outputTokens: row.output_tokens,
+    thinkingTokens: row.thinking_tokens,
     totalTokens: row.total_tokens,
+    reservedTokens: row.reserved_tokens,
     attempts: row.attempts,
     model: row.model,
     createdAt: row.created_at,

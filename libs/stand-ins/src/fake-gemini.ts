@@ -13,6 +13,8 @@ export type GeminiBehaviour =
       /** Pause between the response headers and the first chunk (streaming only). */
       firstChunkDelayMs?: number;
       finishReason?: string;
+      /** Reported as `thoughtsTokenCount`, as Gemini 2.5 does for its thinking. */
+      thinkingTokens?: number;
     }
   | { kind: 'error'; status: number; retryAfterSeconds?: number }
   | { kind: 'block'; reason?: string }
@@ -45,6 +47,9 @@ const STATUS_NAMES: Record<number, string> = {
   500: 'INTERNAL',
   503: 'UNAVAILABLE',
 };
+
+/** What every request reports as its prompt's size; the output counts a token per word. */
+export const PROMPT_TOKENS = 7;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -159,7 +164,7 @@ export class FakeGemini {
           method,
           prompt,
           behaviour.chunks,
-          { finishReason: behaviour.finishReason ?? 'STOP' },
+          { finishReason: behaviour.finishReason ?? 'STOP', thinkingTokens: behaviour.thinkingTokens },
           { chunkDelayMs: behaviour.chunkDelayMs, firstChunkDelayMs: behaviour.firstChunkDelayMs },
         );
     }
@@ -170,15 +175,17 @@ export class FakeGemini {
     method: RecordedGeminiRequest['method'],
     prompt: string,
     texts: string[],
-    ending: { finishReason?: string; promptFeedback?: object },
+    ending: { finishReason?: string; promptFeedback?: object; thinkingTokens?: number },
     { chunkDelayMs = 0, firstChunkDelayMs = 0 }: { chunkDelayMs?: number; firstChunkDelayMs?: number } = {},
     failWithStatus?: number,
   ): Promise<void> {
     const outputTokens = texts.join('').split(/\s+/).filter(Boolean).length;
+    const thinkingTokens = ending.thinkingTokens ?? 0;
     const usageMetadata = {
-      promptTokenCount: 7,
+      promptTokenCount: PROMPT_TOKENS,
       candidatesTokenCount: outputTokens,
-      totalTokenCount: 7 + outputTokens,
+      ...(thinkingTokens ? { thoughtsTokenCount: thinkingTokens } : {}),
+      totalTokenCount: PROMPT_TOKENS + outputTokens + thinkingTokens,
     };
     const pieces = texts.map((text, index) => ({
       candidates: [

@@ -136,16 +136,6 @@ export class ChatroomsService {
     return { chatroom, ownerTier: chatroom.user.tier };
   }
 
-  /** The owner's tier, read with the ownership check in one query; 404 when the chatroom is not the user's. */
-  async ownerTier(userId: string, id: string): Promise<Tier> {
-    const [row] = await this.dataSource.query<{ tier: Tier }[]>(
-      'SELECT users.tier FROM chatrooms JOIN users ON users.id = chatrooms.user_id WHERE chatrooms.id = $1 AND chatrooms.user_id = $2',
-      [id, userId],
-    );
-    if (!row) throw notFound(id);
-    return row.tier;
-  }
-
   async rename(userId: string, id: string, title: string): Promise<ChatroomResponse> {
     const chatroom = await this.get(userId, id);
     chatroom.title = title;

@@ -17,6 +17,7 @@ export enum ErrorCode {
   Conflict = 'CONFLICT',
   RateLimited = 'RATE_LIMITED',
   DailyQuotaExceeded = 'DAILY_QUOTA_EXCEEDED',
+  TokenBudgetExceeded = 'TOKEN_BUDGET_EXCEEDED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
   InvalidOtp = 'INVALID_OTP',

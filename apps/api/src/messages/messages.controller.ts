@@ -55,7 +55,12 @@ const IDEMPOTENCY_KEY_DESCRIPTION =
 function ApiTurnResponses(): MethodDecorator {
   return applyDecorators(
     ApiHeader({ name: 'Idempotency-Key', required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
-    ApiAcceptedResponse({ type: SentMessageResponse, description: 'Accepted; the reply is queued' }),
+    ApiAcceptedResponse({
+      type: SentMessageResponse,
+      description:
+        'Accepted; the reply is queued. `X-RateLimit-*` describe the daily prompt quota and, under a token ' +
+        'budget, `X-TokenBudget-Limit`, `-Remaining` (after this reply reserved its output cap) and `-Reset`.',
+    }),
     ApiOkResponse({ type: SentMessageResponse, description: 'With `wait`: the reply is final' }),
     ApiUnprocessableEntityResponse({
       description: 'Idempotency-Key reused for another message',
@@ -284,6 +289,7 @@ export class MessagesController {
       clientGone: query.wait ? whenClientLeaves(http.reply) : undefined,
     });
     if (outcome.quota) setQuotaHeaders(http.reply, outcome.quota);
+    if (outcome.budgetHeaders) void http.reply.headers(outcome.budgetHeaders);
     void http.reply
       .status(outcome.final ? HttpStatus.OK : HttpStatus.ACCEPTED)
       .header('location', `/chatroom/${chatroomId}/message/${outcome.body.reply.id}`);

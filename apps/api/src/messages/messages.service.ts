@@ -1,17 +1,29 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Message, MessageRole } from '@app/database';
 import { enqueueReply, QueueName } from '@app/queue';
-import { ConversationTree, isFinalStatus, ReplyLifecycle, StoredExchange, TurnPlacement } from '@app/replies';
+import { ModelPolicy } from '@app/gemini';
+import {
+  ConversationTree,
+  isFinalStatus,
+  ReplyLifecycle,
+  StoredExchange,
+  TurnPlacement,
+  TurnUsage,
+} from '@app/replies';
+import { MonthAccount, UsageLedger, utcDay, utcMonth } from '@app/usage';
 import { InjectQueue } from '@nestjs/bullmq';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
-import { In, QueryFailedError, Repository } from 'typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
 import { ChatroomListCache } from '../chatrooms/chatroom-list.cache';
 import { ChatroomsService } from '../chatrooms/chatrooms.service';
 import { PageQuery } from '../common/pagination';
 import { ErrorCode, ProblemException } from '../common/problem';
+import { Clock } from '../quota/clock';
 import { PromptQuotaService, QuotaReservation } from '../quota/prompt-quota.service';
+import { AccountStanding } from '../usage/account-standing';
+import { assertBudgetNotSpent, budgetExceeded, tokenBudgetHeaders } from '../usage/token-budget';
 import {
   MessagePageResponse,
   MessageResponse,
@@ -43,6 +55,8 @@ export interface SendMessageOutcome {
   final: boolean;
   /** Present when this request used quota (not on an idempotent replay). */
   quota?: QuotaReservation;
+  /** The token budget after this turn (X-TokenBudget-* headers); empty when unlimited or on a replay. */
+  budgetHeaders?: Record<string, string>;
 }
 
 @Injectable()
@@ -59,27 +73,45 @@ export class MessagesService {
     private readonly chatrooms: ChatroomsService,
     private readonly listCache: ChatroomListCache,
     private readonly quota: PromptQuotaService,
+    private readonly standings: AccountStanding,
+    private readonly ledger: UsageLedger,
+    private readonly models: ModelPolicy,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
    * Stores a turn (a prompt and a queued reply, or a regenerated reply), then enqueues the generation. Quota is
    * reserved only after the request is known to be valid, owned and new, and given back if the turn is then not
-   * stored (the chatroom or message was deleted meanwhile), so rejected requests and idempotent replays cost nothing.
-   * An edit or a regeneration is a prompt for quota purposes. A `wait` takes a stream slot first.
+   * stored (the chatroom or message was deleted meanwhile, or the token budget had nothing left), so rejected
+   * requests and idempotent replays cost nothing. An edit or a regeneration is a prompt for quota and budget
+   * purposes. The limits are read from PostgreSQL with the ownership check. A `wait` takes a stream slot first.
    */
   async send(command: SendMessageCommand): Promise<SendMessageOutcome> {
-    const tier = await this.chatrooms.ownerTier(command.userId, command.chatroomId);
+    const now = this.clock.now();
+    const month = utcMonth(now);
+    const standing = await this.standings.inChatroom(command.userId, month, command.chatroomId);
+    if (!standing) throw chatroomNotFound(command.chatroomId);
     const lease = command.waitSeconds ? await this.leases.acquire(command.userId) : undefined;
     try {
       const replay = command.idempotencyKey ? await this.findReplay(command) : undefined;
       if (replay) return await this.respond(replay, command, lease);
       await this.assertBuildsOnSomething(command);
-      const quota = await this.quota.reserve(command.userId, tier);
-      const stored = await this.store(command, quota);
+      const { monthlyTokens } = standing.limits;
+      assertBudgetNotSpent(monthlyTokens, standing.month, now);
+      if (monthlyTokens > 0 && !standing.month.exists) await this.ledger.openMonth(command.userId, month);
+      const usage: TurnUsage = {
+        day: utcDay(now),
+        month,
+        monthlyLimit: monthlyTokens,
+        outputCap: this.models.resolve(standing.tier, standing.chatroom).settings.maxOutputTokens,
+      };
+      const quota = await this.quota.reserve(command.userId, standing.limits.dailyPrompts);
+      const stored = await this.store(command, quota, usage, now);
       if ('replay' in stored) return await this.respond(stored.replay, command, lease);
-      await this.enqueue(command, stored, quota);
-      return { ...(await this.respond(stored, command, lease)), quota };
+      await this.enqueue(command, stored);
+      const budgetHeaders = tokenBudgetHeaders(monthlyTokens, afterReserving(standing.month, stored), now);
+      return { ...(await this.respond(stored, command, lease)), quota, budgetHeaders };
     } finally {
       if (lease) await this.leases.release(lease);
     }
@@ -142,9 +174,11 @@ export class MessagesService {
   private async store(
     command: SendMessageCommand,
     quota: QuotaReservation,
+    usage: TurnUsage,
+    now: Date,
   ): Promise<StoredExchange | { replay: StoredExchange }> {
     try {
-      const stored = await this.replies.accept(command);
+      const stored = await this.replies.accept({ ...command, usage });
       if (stored) return stored;
     } catch (error) {
       await this.quota.release(command.userId, quota.day);
@@ -153,13 +187,19 @@ export class MessagesService {
       throw error;
     }
     await this.quota.release(command.userId, quota.day);
+    // Nothing stored: the budget had nothing left to reserve, or what the turn builds on is gone.
+    if (usage.monthlyLimit > 0) {
+      const account = await this.ledger.month(command.userId, usage.month);
+      if (account.usedTokens + account.reservedTokens >= usage.monthlyLimit) {
+        throw budgetExceeded(usage.monthlyLimit, account, now);
+      }
+    }
     const { placement } = command;
+    if (placement.kind === 'continue') throw chatroomNotFound(command.chatroomId);
     throw new ProblemException(
       HttpStatus.NOT_FOUND,
       ErrorCode.NotFound,
-      placement.kind === 'continue'
-        ? `Chatroom ${command.chatroomId} not found`
-        : `Message ${placement.kind === 'edit' ? placement.promptId : placement.replyId} not found`,
+      `Message ${placement.kind === 'edit' ? placement.promptId : placement.replyId} not found`,
     );
   }
 
@@ -198,34 +238,24 @@ export class MessagesService {
     }
   }
 
-  private async enqueue(
-    command: SendMessageCommand,
-    stored: StoredExchange,
-    quota: QuotaReservation,
-  ): Promise<void> {
-    try {
-      await Promise.all([
-        enqueueReply(this.queue, stored.reply.id, {
-          attempts: this.config.gemini.maxAttempts,
-          requestId: command.requestId,
-        }),
-        this.listCache.invalidate(command.userId),
-      ]);
-    } catch (error) {
-      await this.messages.delete({ id: In([stored.prompt.id, stored.reply.id]) });
-      await this.quota.release(command.userId, quota.day);
-      await this.listCache.invalidate(command.userId);
-      this.logger.error(
-        { err: error, replyId: stored.reply.id },
-        'Could not enqueue a reply; the prompt was undone',
-      );
-      throw new ProblemException(
-        HttpStatus.SERVICE_UNAVAILABLE,
-        ErrorCode.ServiceUnavailable,
-        'The reply queue is unavailable; your message was not stored. Retry shortly.',
-        { headers: { 'Retry-After': '5' } },
-      );
-    }
+  /**
+   * The turn is stored: if the queue cannot take its job now (Redis just failed), it stays queued and the worker's
+   * reconciler enqueues it once Redis is back, so the answer is still 202. Undoing the turn instead could take
+   * with it a prompt sent meanwhile that follows this reply.
+   */
+  private async enqueue(command: SendMessageCommand, stored: StoredExchange): Promise<void> {
+    await Promise.all([
+      enqueueReply(this.queue, stored.reply.id, {
+        attempts: this.config.gemini.maxAttempts,
+        requestId: command.requestId,
+      }).catch((error: unknown) =>
+        this.logger.error(
+          { err: error, replyId: stored.reply.id },
+          'Could not enqueue a stored reply; the reconciler will enqueue it',
+        ),
+      ),
+      this.listCache.invalidate(command.userId),
+    ]);
   }
 
   private async respond(
@@ -310,6 +340,14 @@ export class MessagesService {
     return prompt ? { prompt, reply } : undefined;
   }
 }
+
+/** The month's account once the stored reply's reservation is counted. */
+function afterReserving(account: MonthAccount, stored: StoredExchange): MonthAccount {
+  return { ...account, reservedTokens: account.reservedTokens + (stored.reply.reservedTokens ?? 0) };
+}
+
+const chatroomNotFound = (chatroomId: string): ProblemException =>
+  new ProblemException(HttpStatus.NOT_FOUND, ErrorCode.NotFound, `Chatroom ${chatroomId} not found`);
 
 function isUniqueViolation(error: unknown): boolean {
   return (

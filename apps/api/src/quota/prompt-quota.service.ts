@@ -1,10 +1,7 @@
-import { APP_CONFIG, AppConfig } from '@app/config';
-import { Tier, User } from '@app/database';
 import { REDIS, RedisKeys } from '@app/queue';
+import { nextUtcMidnight, secondsUntil, utcDay } from '@app/usage';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import Redis from 'ioredis';
-import { Repository } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
 import { Clock } from './clock';
 
@@ -40,7 +37,8 @@ const KEY_TTL_SECONDS = 2 * 86_400;
 /**
  * Daily prompt quota per user, per UTC calendar day (resets at 00:00 UTC), shared by every api instance through
  * Redis. Called by the messages service after validation, ownership and idempotency checks rather than by a guard:
- * Nest runs guards before pipes, so a guard would charge requests that are then rejected.
+ * Nest runs guards before pipes, so a guard would charge requests that are then rejected. The limit (the tier's, or
+ * an operator's override) is the caller's, read from PostgreSQL with the request, so a change applies at once.
  */
 @Injectable()
 export class PromptQuotaService {
@@ -49,14 +47,10 @@ export class PromptQuotaService {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
-    @InjectRepository(User) private readonly users: Repository<User>,
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** `tier`, when the caller has just read it, saves a query. */
-  async reserve(userId: string, tier?: Tier): Promise<QuotaReservation> {
-    const limit = this.limitOf(tier ?? (await this.tierOf(userId)));
+  async reserve(userId: string, limit: number): Promise<QuotaReservation> {
     const now = this.clock.now();
     const day = utcDay(now);
     const resetsAt = nextUtcMidnight(now);
@@ -67,7 +61,7 @@ export class PromptQuotaService {
         >,
     );
     if (accepted !== 1) {
-      const retryAfter = Math.max(1, Math.ceil((resetsAt.getTime() - now.getTime()) / 1000));
+      const retryAfter = secondsUntil(resetsAt, now);
       throw new ProblemException(
         HttpStatus.TOO_MANY_REQUESTS,
         ErrorCode.DailyQuotaExceeded,
@@ -89,22 +83,11 @@ export class PromptQuotaService {
     }
   }
 
-  async usage(userId: string): Promise<QuotaUsage> {
-    const limit = this.limitOf(await this.tierOf(userId));
+  async usage(userId: string, limit: number): Promise<QuotaUsage> {
     const now = this.clock.now();
     const raw = await this.run(() => this.redis.get(this.keys.dailyPrompts(userId, utcDay(now))));
     const used = Math.min(Number(raw ?? 0), limit);
     return { used, limit, remaining: Math.max(0, limit - used), resetsAt: nextUtcMidnight(now) };
-  }
-
-  /** The tier comes from PostgreSQL on every check, so an upgrade or downgrade applies to the very next prompt. */
-  private async tierOf(userId: string): Promise<Tier | undefined> {
-    const user = await this.users.findOne({ select: { id: true, tier: true }, where: { id: userId } });
-    return user?.tier;
-  }
-
-  private limitOf(tier: Tier | undefined): number {
-    return tier === Tier.Pro ? this.config.limits.proDailyLimit : this.config.limits.basicDailyLimit;
   }
 
   /** Fails closed: without the counter no prompt is accepted, so Gemini is never called unmetered. */
@@ -121,14 +104,6 @@ export class PromptQuotaService {
       );
     }
   }
-}
-
-export function utcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
-export function nextUtcMidnight(date: Date): Date {
-  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1));
 }
 
 export function quotaHeaders(quota: {

@@ -3,8 +3,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { toUsageResponse } from '../quota/dto/usage.dto';
-import { PromptQuotaService } from '../quota/prompt-quota.service';
+import { UsageService } from '../usage/usage.service';
 import { CheckoutResponse, SubscriptionStatusResponse } from './dto/subscription.dto';
 import { notConfigured, StripeClient } from './stripe.client';
 
@@ -12,7 +11,7 @@ import { notConfigured, StripeClient } from './stripe.client';
 export class SubscriptionsService {
   constructor(
     private readonly stripe: StripeClient,
-    private readonly quota: PromptQuotaService,
+    private readonly usage: UsageService,
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Subscription) private readonly subscriptions: Repository<Subscription>,
   ) {}
@@ -56,13 +55,12 @@ export class SubscriptionsService {
   async status(userId: string): Promise<SubscriptionStatusResponse> {
     const user = await this.userOrFail(userId);
     const latest = await this.subscriptions.findOne({ where: { userId }, order: { updatedAt: 'DESC' } });
-    const usage = await this.quota.usage(userId);
     return {
       tier: user.tier,
       status: latest?.status ?? null,
       currentPeriodEnd: latest?.currentPeriodEnd?.toISOString() ?? null,
       cancelAtPeriodEnd: latest?.cancelAtPeriodEnd ?? false,
-      usage: toUsageResponse(usage),
+      ...(await this.usage.summary(userId)),
     };
   }
 

@@ -1,12 +1,12 @@
 import { User } from '@app/database';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { QuotaModule } from '../quota/quota.module';
+import { UsageModule } from '../usage/usage.module';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), QuotaModule],
+  imports: [TypeOrmModule.forFeature([User]), UsageModule],
   controllers: [UsersController],
   providers: [UsersService],
   exports: [UsersService],

@@ -3,8 +3,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { toUsageResponse } from '../quota/dto/usage.dto';
-import { PromptQuotaService } from '../quota/prompt-quota.service';
+import { UsageService } from '../usage/usage.service';
 import { CurrentUserResponse, UserProfileResponse } from './dto/user-profile.dto';
 
 /** What the prover of a number chose for an account it creates or claims. */
@@ -27,7 +26,7 @@ export interface ProvenAccount {
 export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
-    private readonly quota: PromptQuotaService,
+    private readonly usage: UsageService,
   ) {}
 
   findByMobile(mobile: string): Promise<User | null> {
@@ -101,7 +100,7 @@ export class UsersService {
   }
 
   async getCurrentUser(userId: string): Promise<CurrentUserResponse> {
-    const [profile, usage] = await Promise.all([this.getProfile(userId), this.quota.usage(userId)]);
-    return { ...profile, usage: toUsageResponse(usage) };
+    const [profile, summary] = await Promise.all([this.getProfile(userId), this.usage.summary(userId)]);
+    return { ...profile, ...summary };
   }
 }

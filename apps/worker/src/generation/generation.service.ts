@@ -2,6 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { GeminiClient, GeminiError, ModelPolicy } from '@app/gemini';
 import { ReplyLifecycle, toContents } from '@app/replies';
 import { Inject, Injectable } from '@nestjs/common';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { CancellationRegistry } from './cancellation.registry';
 
 export type GenerationResult = 'completed' | 'failed' | 'cancelled' | 'skipped';
@@ -19,6 +20,7 @@ export class GenerationService {
     private readonly gemini: GeminiClient,
     private readonly models: ModelPolicy,
     private readonly cancellations: CancellationRegistry,
+    private readonly metrics: WorkerMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -30,6 +32,10 @@ export class GenerationService {
     const claimed = await this.replies.claim(replyId, this.config.gemini.historyCharBudget);
     if (!claimed) return 'skipped';
     const { settings } = this.models.resolve(claimed.ownerTier, claimed.settings);
+    // Under a token budget the reply may not write more than it reserved when it was accepted.
+    if (claimed.reservedTokens !== null) {
+      settings.maxOutputTokens = Math.min(settings.maxOutputTokens, claimed.reservedTokens);
+    }
 
     const controller = this.cancellations.track(replyId);
     const deadline = setTimeout(() => controller.abort('deadline'), this.config.gemini.timeoutMs);
@@ -54,9 +60,19 @@ export class GenerationService {
         replyId,
         text,
         { ...outcome, model: settings.model },
-        title?.title,
+        title,
       );
-      return completed ? 'completed' : 'cancelled';
+      if (!completed) return 'cancelled';
+      this.metrics.countStoredTokens(
+        { model: settings.model, tier: claimed.ownerTier },
+        {
+          prompt: outcome.promptTokens,
+          output: outcome.outputTokens,
+          thinking: outcome.thinkingTokens,
+          system: title?.tokens,
+        },
+      );
+      return 'completed';
     } catch (error) {
       // Whoever cancelled or deleted the reply has already settled it and ended its stream.
       if (controller.signal.reason === 'cancelled') return 'cancelled';

@@ -32,6 +32,15 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  private readonly storedTokens = new Counter({
+    name: 'reply_tokens_total',
+    help:
+      'Tokens of stored replies (what the usage ledger counts), by kind (prompt, output, thinking, or system for ' +
+      "chatroom titles), model and the owner's tier",
+    labelNames: ['kind', 'model', 'tier'],
+    registers: [this.registry],
+  });
+
   private readonly jobDuration = new Histogram({
     name: 'reply_job_duration_seconds',
     help: 'Processing time of one reply job attempt, by result (completed, failed, cancelled, skipped, error)',
@@ -54,6 +63,16 @@ export class WorkerMetrics {
     if (record.promptTokens) this.geminiTokens.inc({ kind: 'prompt' }, record.promptTokens);
     if (record.outputTokens) this.geminiTokens.inc({ kind: 'output' }, record.outputTokens);
   };
+
+  /** Counts the tokens of a reply whose completion was stored, once, as the ledger does. */
+  countStoredTokens(
+    labels: { model: string; tier: string },
+    tokens: { prompt: number | null; output: number | null; thinking: number | null; system?: number },
+  ): void {
+    for (const [kind, count] of Object.entries(tokens)) {
+      if (count) this.storedTokens.inc({ kind, ...labels }, count);
+    }
+  }
 
   /** Records the job timings of a BullMQ worker and reports how many generations run right now. */
   watch(worker: Worker<GenerateReplyJobData>, generationsInFlight: () => number): void {

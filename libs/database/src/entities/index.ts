@@ -5,6 +5,7 @@ import { RefreshToken } from './refresh-token.entity';
 import { Session } from './session.entity';
 import { StripeEvent } from './stripe-event.entity';
 import { Subscription } from './subscription.entity';
+import { UsageDay, UsageMonth, UserLimits } from './usage.entity';
 import { User } from './user.entity';
 
 export * from './chatroom.entity';
@@ -14,6 +15,7 @@ export * from './refresh-token.entity';
 export * from './session.entity';
 export * from './stripe-event.entity';
 export * from './subscription.entity';
+export * from './usage.entity';
 export * from './user.entity';
 
 export const ENTITIES = [
@@ -25,4 +27,7 @@ export const ENTITIES = [
   Message,
   Subscription,
   StripeEvent,
+  UsageDay,
+  UsageMonth,
+  UserLimits,
 ];

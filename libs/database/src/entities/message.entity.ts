@@ -72,6 +72,10 @@ export class Message {
   @JoinColumn({ name: 'parent_id' })
   parent?: Relation<Message>;
 
+  /** In a forked chatroom: the message this one is a copy of (it may since have been deleted with its chatroom). */
+  @Column({ type: 'uuid', nullable: true })
+  copiedFromId!: string | null;
+
   @Column({ type: 'varchar', length: 100, nullable: true })
   idempotencyKey!: string | null;
 
@@ -93,8 +97,20 @@ export class Message {
   @Column({ type: 'int', nullable: true })
   outputTokens!: number | null;
 
+  /** Tokens Gemini spent thinking, where it reports them (within the output cap). */
+  @Column({ type: 'int', nullable: true })
+  thinkingTokens!: number | null;
+
   @Column({ type: 'int', nullable: true })
   totalTokens!: number | null;
+
+  /** For a reply accepted under a token budget: the tokens it reserved, its output cap; given back when it ends. */
+  @Column({ type: 'int', nullable: true })
+  reservedTokens!: number | null;
+
+  /** For a reply: the UTC day it was accepted, on which the ledger counts it. */
+  @Column({ type: 'date', nullable: true })
+  usageDay!: string | null;
 
   @Column({ type: 'int', default: 0 })
   attempts!: number;

@@ -2,7 +2,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Conversations become trees: `reply_to_id` becomes `parent_id`, which a prompt now has too (the reply it follows),
- * so a prompt may have several replies (regenerations) and a reply several follow-up prompts (edits). Each chatroom
+ * so a prompt may have several replies (regenerations) and a reply several follow-up prompts (edits); a forked
+ * chatroom's messages name the ones they copy. Each chatroom
  * remembers its active branch by its newest message, and gains a title source and generation settings. Existing
  * conversations become single branches in their `seq` order; a chatroom still titled "New chat" may get a
  * generated title.
@@ -29,6 +30,7 @@ export class ConversationBranches1764300000000 implements MigrationInterface {
       `UPDATE "chatrooms" AS c SET "active_leaf_id" = m."id" FROM "messages" AS m
        WHERE m."chatroom_id" = c."id" AND m."seq" = c."last_message_seq"`,
     );
+    await queryRunner.query(`ALTER TABLE "messages" ADD "copied_from_id" uuid`);
     await queryRunner.query(`ALTER TABLE "chatrooms" ADD "system_instruction" text`);
     await queryRunner.query(`ALTER TABLE "chatrooms" ADD "model" character varying(64)`);
     await queryRunner.query(`ALTER TABLE "chatrooms" ADD "temperature" real`);
@@ -53,6 +55,7 @@ export class ConversationBranches1764300000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "chatrooms" DROP COLUMN "temperature"`);
     await queryRunner.query(`ALTER TABLE "chatrooms" DROP COLUMN "model"`);
     await queryRunner.query(`ALTER TABLE "chatrooms" DROP COLUMN "system_instruction"`);
+    await queryRunner.query(`ALTER TABLE "messages" DROP COLUMN "copied_from_id"`);
     await queryRunner.query(`ALTER TABLE "chatrooms" DROP COLUMN "active_leaf_id"`);
     await queryRunner.query(`ALTER TABLE "chatrooms" DROP COLUMN "title_source"`);
     await queryRunner.query(`DROP TYPE "public"."chatroom_title_source"`);

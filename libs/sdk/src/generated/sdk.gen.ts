@@ -41,6 +41,9 @@ import type {
   GetSubscriptionStatusData,
   GetSubscriptionStatusErrors,
   GetSubscriptionStatusResponses,
+  GetUsageData,
+  GetUsageErrors,
+  GetUsageResponses,
   ListChatroomsData,
   ListChatroomsErrors,
   ListChatroomsResponses,
@@ -583,6 +586,20 @@ export const getSubscriptionStatus = <ThrowOnError extends boolean = false>(
   (options?.client ?? client).get<GetSubscriptionStatusResponses, GetSubscriptionStatusErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/subscription/status',
+    ...options,
+  });
+
+/**
+ * Your usage per UTC day: prompts, replies by outcome and tokens, with totals
+ *
+ * Counted exactly once per reply, in the same transaction that stores its final state; a reply counts on the day its prompt was accepted. Default range: this month so far; at most 366 days.
+ */
+export const getUsage = <ThrowOnError extends boolean = false>(
+  options?: Options<GetUsageData, ThrowOnError>,
+) =>
+  (options?.client ?? client).get<GetUsageResponses, GetUsageErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/usage',
     ...options,
   });
 

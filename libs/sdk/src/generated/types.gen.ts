@@ -157,7 +157,11 @@ export type CurrentUserResponse = {
   name: string | null;
   tier: Tier;
   /**
-   * Today's prompt usage (UTC day)
+   * This month's tokens against the monthly budget
+   */
+  tokens: MonthlyTokensResponse;
+  /**
+   * Today's prompts (UTC day) against the daily limit
    */
   usage: UsageResponse;
 };
@@ -173,6 +177,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'DAILY_QUOTA_EXCEEDED'
+  | 'TOKEN_BUDGET_EXCEEDED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_ERROR'
   | 'INVALID_OTP'
@@ -350,6 +355,29 @@ export type ModelOptionResponse = {
   tiers: Array<Tier>;
 };
 
+export type MonthlyTokensResponse = {
+  /**
+   * The monthly budget; null: unlimited
+   */
+  limit: number | null;
+  /**
+   * What is left to reserve; null: unlimited
+   */
+  remaining: number | null;
+  /**
+   * Reserved by replies still being generated (each reserves its output cap)
+   */
+  reserved: number;
+  /**
+   * The 1st of next month, 00:00 UTC
+   */
+  resetsAt: string;
+  /**
+   * This month's tokens (UTC calendar month) used by stored replies
+   */
+  used: number;
+};
+
 export type OtpIssuedResponse = {
   expiresAt: string;
   /**
@@ -494,6 +522,13 @@ export type SubscriptionStatusResponse = {
    */
   status: string | null;
   tier: Tier;
+  /**
+   * This month's tokens against the monthly budget
+   */
+  tokens: MonthlyTokensResponse;
+  /**
+   * Today's prompts (UTC day) against the daily limit
+   */
   usage: UsageResponse;
 };
 
@@ -532,6 +567,71 @@ export type TokenUsageResponse = {
   outputTokens: number | null;
   promptTokens: number | null;
   totalTokens: number | null;
+};
+
+export type UsageCountersResponse = {
+  outputTokens: number;
+  /**
+   * Prompts accepted: new prompts, edits and regenerations
+   */
+  prompts: number;
+  promptTokens: number;
+  repliesCancelled: number;
+  repliesCompleted: number;
+  repliesFailed: number;
+  /**
+   * Tokens the service spent for you (chatroom titles); not in your budget
+   */
+  systemTokens: number;
+  /**
+   * Tokens Gemini spent thinking, where it reports them
+   */
+  thinkingTokens: number;
+  /**
+   * Prompt, output and thinking tokens: what the monthly budget counts
+   */
+  totalTokens: number;
+};
+
+export type UsageDayResponse = {
+  /**
+   * UTC day; a reply counts on the day its prompt was accepted
+   */
+  day: string;
+  outputTokens: number;
+  /**
+   * Prompts accepted: new prompts, edits and regenerations
+   */
+  prompts: number;
+  promptTokens: number;
+  repliesCancelled: number;
+  repliesCompleted: number;
+  repliesFailed: number;
+  /**
+   * Tokens the service spent for you (chatroom titles); not in your budget
+   */
+  systemTokens: number;
+  /**
+   * Tokens Gemini spent thinking, where it reports them
+   */
+  thinkingTokens: number;
+  /**
+   * Prompt, output and thinking tokens: what the monthly budget counts
+   */
+  totalTokens: number;
+};
+
+export type UsageReportResponse = {
+  /**
+   * One row per day of the range, oldest first (zeros included)
+   */
+  days: Array<UsageDayResponse>;
+  from: string;
+  to: string;
+  /**
+   * The sums of the days
+   */
+  totals: UsageCountersResponse;
 };
 
 export type UsageResponse = {
@@ -1253,7 +1353,7 @@ export type SendMessageResponses = {
    */
   200: SentMessageResponse;
   /**
-   * Accepted; the reply is queued
+   * Accepted; the reply is queued. `X-RateLimit-*` describe the daily prompt quota and, under a token budget, `X-TokenBudget-Limit`, `-Remaining` (after this reply reserved its output cap) and `-Reset`.
    */
   202: SentMessageResponse;
 };
@@ -1390,7 +1490,7 @@ export type EditPromptResponses = {
    */
   200: SentMessageResponse;
   /**
-   * Accepted; the reply is queued
+   * Accepted; the reply is queued. `X-RateLimit-*` describe the daily prompt quota and, under a token budget, `X-TokenBudget-Limit`, `-Remaining` (after this reply reserved its output cap) and `-Reset`.
    */
   202: SentMessageResponse;
 };
@@ -1457,7 +1557,7 @@ export type RegenerateReplyResponses = {
    */
   200: SentMessageResponse;
   /**
-   * Accepted; the reply is queued
+   * Accepted; the reply is queued. `X-RateLimit-*` describe the daily prompt quota and, under a token budget, `X-TokenBudget-Limit`, `-Remaining` (after this reply reserved its output cap) and `-Reset`.
    */
   202: SentMessageResponse;
 };
@@ -1692,6 +1792,41 @@ export type GetSubscriptionStatusResponses = {
 
 export type GetSubscriptionStatusResponse =
   GetSubscriptionStatusResponses[keyof GetSubscriptionStatusResponses];
+
+export type GetUsageData = {
+  body?: never;
+  path?: never;
+  query?: {
+    /**
+     * First day (UTC, YYYY-MM-DD); default: the 1st of this month
+     */
+    from?: string;
+    /**
+     * Last day, included; default: today. At most 366 days after `from`.
+     */
+    to?: string;
+  };
+  url: '/usage';
+};
+
+export type GetUsageErrors = {
+  /**
+   * A malformed date, or a range backwards or over 366 days
+   */
+  400: ProblemResponse;
+  /**
+   * Missing, expired or invalid access token
+   */
+  401: ProblemResponse;
+};
+
+export type GetUsageError = GetUsageErrors[keyof GetUsageErrors];
+
+export type GetUsageResponses = {
+  200: UsageReportResponse;
+};
+
+export type GetUsageResponse = GetUsageResponses[keyof GetUsageResponses];
 
 export type GetCurrentUserData = {
   body?: never;

@@ -1,6 +1,7 @@
 import { Tier } from '@app/database';
 import { ApiProperty } from '@nestjs/swagger';
 import { UsageResponse } from '../../quota/dto/usage.dto';
+import { MonthlyTokensResponse } from '../../usage/dto/usage-report.dto';
 
 export class CheckoutResponse {
   @ApiProperty({
@@ -36,8 +37,11 @@ export class SubscriptionStatusResponse {
   @ApiProperty()
   cancelAtPeriodEnd!: boolean;
 
-  @ApiProperty({ type: UsageResponse })
+  @ApiProperty({ type: UsageResponse, description: "Today's prompts (UTC day) against the daily limit" })
   usage!: UsageResponse;
+
+  @ApiProperty({ type: MonthlyTokensResponse, description: "This month's tokens against the monthly budget" })
+  tokens!: MonthlyTokensResponse;
 }
 
 export class WebhookAckResponse {

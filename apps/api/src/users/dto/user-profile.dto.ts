@@ -1,6 +1,7 @@
 import { Tier, User } from '@app/database';
 import { ApiProperty } from '@nestjs/swagger';
 import { UsageResponse } from '../../quota/dto/usage.dto';
+import { MonthlyTokensResponse } from '../../usage/dto/usage-report.dto';
 
 export class UserProfileResponse {
   @ApiProperty({ format: 'uuid' })
@@ -38,6 +39,9 @@ export class UserProfileResponse {
 }
 
 export class CurrentUserResponse extends UserProfileResponse {
-  @ApiProperty({ type: UsageResponse, description: "Today's prompt usage (UTC day)" })
+  @ApiProperty({ type: UsageResponse, description: "Today's prompts (UTC day) against the daily limit" })
   usage!: UsageResponse;
+
+  @ApiProperty({ type: MonthlyTokensResponse, description: "This month's tokens against the monthly budget" })
+  tokens!: MonthlyTokensResponse;
 }
