@@ -1,5 +1,6 @@
 import { Chatroom, TitleSource } from '@app/database';
 import { TEMPERATURE_RANGE } from '@app/gemini';
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -22,6 +23,16 @@ export const SYSTEM_INSTRUCTION_MAX_LENGTH = 4000;
 export const OUTPUT_TOKENS_CEILING = 65536;
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+/** A chatroom title as a body field: trimmed, not blank, at most CHATROOM_TITLE_MAX_LENGTH code points. */
+function ChatroomTitle(): PropertyDecorator {
+  return applyDecorators(
+    Transform(trim),
+    IsString(),
+    IsNotEmpty({ message: 'title must not be blank' }),
+    MaxCodePoints(CHATROOM_TITLE_MAX_LENGTH),
+  );
+}
 
 /** Generation settings of a chatroom. Omitted: unchanged; null: back to the configured default. */
 export class ChatroomSettingsRequest {
@@ -85,10 +96,7 @@ export class CreateChatroomRequest {
     description: `Without one, the chatroom is called "New chat" until its first reply, when Gemini titles it. ${CODE_POINTS_NOTE}.`,
   })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty({ message: 'title must not be blank' })
-  @MaxCodePoints(CHATROOM_TITLE_MAX_LENGTH)
+  @ChatroomTitle()
   title?: string;
 
   @ApiPropertyOptional({ type: ChatroomSettingsRequest, description: 'Generation settings; all optional' })
@@ -104,10 +112,7 @@ export class RenameChatroomRequest {
     maxLength: CHATROOM_TITLE_MAX_LENGTH,
     description: `${CODE_POINTS_NOTE}. A title you set is never replaced by a generated one.`,
   })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty({ message: 'title must not be blank' })
-  @MaxCodePoints(CHATROOM_TITLE_MAX_LENGTH)
+  @ChatroomTitle()
   title!: string;
 }
 
@@ -219,9 +224,6 @@ export class ForkChatroomRequest {
     description: `Default: the source's title followed by " (fork)". ${CODE_POINTS_NOTE}.`,
   })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty({ message: 'title must not be blank' })
-  @MaxCodePoints(CHATROOM_TITLE_MAX_LENGTH)
+  @ChatroomTitle()
   title?: string;
 }
