@@ -45,6 +45,7 @@ import {
   SentMessageResponse,
 } from './dto/message.dto';
 import { MessagesService } from './messages.service';
+import { TurnsService } from './turns.service';
 import type { TurnPlacement } from '@app/replies';
 import { ReplyEventsService } from './reply-events.service';
 
@@ -88,6 +89,7 @@ const uuid = new ParseUUIDPipe({ version: '4', errorHttpStatusCode: HttpStatus.B
 export class MessagesController {
   constructor(
     private readonly messages: MessagesService,
+    private readonly turns: TurnsService,
     private readonly replyEvents: ReplyEventsService,
   ) {}
 
@@ -278,7 +280,7 @@ export class MessagesController {
     idempotencyKey: string | undefined,
     http: { request: FastifyRequest; reply: FastifyReply },
   ): Promise<SentMessageResponse> {
-    const outcome = await this.messages.send({
+    const outcome = await this.turns.add({
       userId: user.id,
       sessionId: user.sessionId,
       chatroomId,

@@ -9,6 +9,7 @@ import { QuotaModule } from '../quota/quota.module';
 import { UsageModule } from '../usage/usage.module';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
+import { TurnsService } from './turns.service';
 import { ReplyEventsService } from './reply-events.service';
 import { ReplyEventHub } from './reply-event-hub';
 import { StreamLeases } from './stream-leases';
@@ -24,6 +25,6 @@ import { StreamLeases } from './stream-leases';
     ModelPolicyModule,
   ],
   controllers: [MessagesController],
-  providers: [MessagesService, ReplyEventHub, StreamLeases, ReplyEventsService],
+  providers: [MessagesService, TurnsService, ReplyEventHub, StreamLeases, ReplyEventsService],
 })
 export class MessagesModule {}
