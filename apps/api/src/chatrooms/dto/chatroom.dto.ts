@@ -200,6 +200,7 @@ export class ChatroomPageResponse {
 export class SwitchBranchRequest {
   @ApiProperty({
     format: 'uuid',
+    example: '0b7e1f3a-5d2c-4c8e-9a41-2f6d8e0c1b55',
     description:
       'Any message of the chatroom (typically one of the `versions.ids` of a turn): the chatroom then shows the ' +
       'branch through it, down to its newest message, and the next prompt follows that message',
@@ -211,6 +212,7 @@ export class SwitchBranchRequest {
 export class ForkChatroomRequest {
   @ApiPropertyOptional({
     format: 'uuid',
+    example: 'c4a2d9e7-81b3-4f5a-b6c0-7d3e2a1f9b84',
     description:
       'The reply the new chatroom continues after (it and everything before it are copied); default: the end of the active branch',
   })
