@@ -1,7 +1,7 @@
 /**
  * Every Redis key and channel the apps name themselves, under the configured prefix so several deployments (or
- * test suites) can share one Redis without touching each other's data. BullMQ (`<prefix>:replies:*`) and the
- * chatroom list cache (keyv namespace `<prefix>`) derive their keys from the same prefix.
+ * test suites) can share one Redis without touching each other's data. BullMQ (`<prefix>:replies:*`) derives its keys
+ * from the same prefix.
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
@@ -24,6 +24,19 @@ export class RedisKeys {
   /** Pub/sub channel on which the api announces the ids of revoked sessions (logout, password change, reuse). */
   sessionRevokedChannel(): string {
     return `${this.prefix}:session-revoked`;
+  }
+
+  /**
+   * What the api knows of a session without asking PostgreSQL: its user's id while it is live, or `revoked`
+   * (written before the revocation commits). See apps/api/src/auth/session-states.ts.
+   */
+  sessionState(sessionId: string): string {
+    return `${this.prefix}:session:${sessionId}`;
+  }
+
+  /** A user's whole chatroom list, as `GET /chatroom` serves it (apps/api/src/chatrooms/chatroom-list.cache.ts). */
+  chatroomList(userId: string): string {
+    return `${this.prefix}:chatrooms:${userId}`;
   }
 
   /** A user's open streams and waits: a sorted set of lease ids scored by expiry time. */
