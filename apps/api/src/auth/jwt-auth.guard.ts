@@ -25,9 +25,12 @@ export class JwtAuthGuard implements CanActivate {
     private readonly failures: AuthFailureThrottle,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.isPublic(context)) return true;
+  /** Synchronous for public routes: no promise to make and await on every health probe. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.isPublic(context) || this.authenticate(context);
+  }
 
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     // Side by side, so that both Redis reads leave in one round trip (the api's connection pipelines them).

@@ -11,6 +11,18 @@ import { ErrorCode, ProblemException } from '../common/problem';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  /**
+   * When every limit's `skipIf` lets the request through (health probes; every route but /auth/* while the burst
+   * limit is off), the answer is known without the base class's per-limit metadata lookups and awaits, which were
+   * the largest cost of GET /health (docs/benchmarks.md). Otherwise the base class decides, as before.
+   */
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    const skipsAll = this.throttlers.every((throttler) =>
+      (throttler.skipIf ?? this.commonOptions.skipIf)?.(context),
+    );
+    return skipsAll ? Promise.resolve(true) : super.canActivate(context);
+  }
+
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
     const { user, ip } = request as unknown as AuthenticatedRequest;
     return Promise.resolve(user?.id ? `user:${user.id}` : `ip:${ip}`);
