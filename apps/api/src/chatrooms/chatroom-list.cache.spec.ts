@@ -42,10 +42,15 @@ describe('ChatroomListCache', () => {
     expect(deleted).toEqual(['test:chatrooms:user-1']);
   });
 
-  it('takes what an older version stored under the key (not a list) for a miss', async () => {
+  it('takes what an older version stored under the key (not a counted list) for a miss', async () => {
     const envelope = JSON.stringify({ value: [{ id: 'room' }], expires: Date.now() + 60_000 });
-    const { redis } = recordingRedis({ 'test:chatrooms:user-1': envelope, 'test:chatrooms:user-2': '[]' });
-    expect(await cacheOver(redis).get('user-1')).toBeUndefined();
-    expect(await cacheOver(redis).get('user-2')).toEqual([]);
+    const { redis } = recordingRedis({
+      'test:chatrooms:old': envelope,
+      'test:chatrooms:older': '[{"id":"room"}]',
+      'test:chatrooms:user': '1:[{"id":"room"}]',
+    });
+    expect(await cacheOver(redis).get('old')).toBeUndefined();
+    expect(await cacheOver(redis).get('older')).toBeUndefined();
+    expect(await cacheOver(redis).get('user')).toEqual({ count: 1, json: '[{"id":"room"}]' });
   });
 });

@@ -22,10 +22,28 @@ function withTimeout<T>(operation: Promise<T>): Promise<T> {
   return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** A cached list as stored: its length, and its JSON exactly as `JSON.stringify` wrote it. */
+export interface CachedChatroomList {
+  count: number;
+  json: string;
+}
+
 /**
- * A user's whole chatroom list (capped by MAX_CHATROOMS_PER_USER), cached per user under `chatrooms:{userId}` as
- * the JSON array the api serves, on the api's Redis connection (so a list read leaves in the same write as the
- * session checks of other requests). Keyed by user, never by URL, so one user's list cannot be served to another.
+ * `<count>:<JSON array>`; anything else (the envelope of an older version's cache store) is a miss, and is then
+ * overwritten.
+ */
+function parseCachedList(value: string | null): CachedChatroomList | undefined {
+  const count = value?.match(/^(\d+):\[/)?.[1];
+  return value && count !== undefined
+    ? { count: Number(count), json: value.slice(count.length + 1) }
+    : undefined;
+}
+
+/**
+ * A user's whole chatroom list (capped by MAX_CHATROOMS_PER_USER), cached per user under `chatrooms:{userId}` with
+ * its length, as the JSON the api serves, so a page that is the whole list is answered without parsing it or
+ * serialising it again. On the api's Redis connection: a list read leaves in the same write as the session checks of
+ * other requests. Keyed by user, never by URL, so one user's list cannot be served to another.
  * Redis trouble degrades to a MISS (read from PostgreSQL), never to an error.
  */
 @Injectable()
@@ -43,14 +61,11 @@ export class ChatroomListCache implements OnModuleDestroy {
     this.ttlMs = config.chat.chatroomCacheTtlSeconds * 1000;
   }
 
-  async get(userId: string): Promise<ChatroomResponse[] | undefined> {
+  async get(userId: string): Promise<CachedChatroomList | undefined> {
     try {
-      const cached = await withTimeout(this.redis.get(this.keys.chatroomList(userId)));
-      const list: unknown = cached === null ? undefined : JSON.parse(cached);
-      // Anything but an array (the envelope of an older version's cache store) is a miss, and is overwritten.
-      const chatrooms = Array.isArray(list) ? (list as ChatroomResponse[]) : undefined;
-      this.metrics.countCacheLookup(chatrooms ? 'hit' : 'miss');
-      return chatrooms;
+      const cached = parseCachedList(await withTimeout(this.redis.get(this.keys.chatroomList(userId))));
+      this.metrics.countCacheLookup(cached ? 'hit' : 'miss');
+      return cached;
     } catch (error) {
       this.metrics.countCacheLookup('error');
       this.logger.warn({ err: error, userId }, 'Chatroom list cache read failed; reading PostgreSQL');
@@ -60,9 +75,8 @@ export class ChatroomListCache implements OnModuleDestroy {
 
   async set(userId: string, chatrooms: ChatroomResponse[]): Promise<void> {
     try {
-      await withTimeout(
-        this.redis.set(this.keys.chatroomList(userId), JSON.stringify(chatrooms), 'PX', this.ttlMs),
-      );
+      const value = `${chatrooms.length}:${JSON.stringify(chatrooms)}`;
+      await withTimeout(this.redis.set(this.keys.chatroomList(userId), value, 'PX', this.ttlMs));
     } catch (error) {
       this.logger.warn({ err: error, userId }, 'Chatroom list cache write failed');
     }
