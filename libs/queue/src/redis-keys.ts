@@ -34,11 +34,6 @@ export class RedisKeys {
     return `${this.prefix}:session:${sessionId}`;
   }
 
-  /** A user's whole chatroom list, as `GET /chatroom` serves it (apps/api/src/chatrooms/chatroom-list.cache.ts). */
-  chatroomList(userId: string): string {
-    return `${this.prefix}:chatrooms:${userId}`;
-  }
-
   /** A user's open streams and waits: a sorted set of lease ids scored by expiry time. */
   streamLeases(userId: string): string {
     return `${this.prefix}:stream-leases:${userId}`;
@@ -84,6 +79,18 @@ export class RedisKeys {
   /** Present while password logins to the number must wait; its TTL is the wait. */
   passwordDelay(mobile: string): string {
     return `${this.prefix}:password-delay:${mobile}`;
+  }
+
+  /**
+   * A user's cached chatroom list as the api's cache store names it: `chatroomListEntry` within the store's
+   * namespace (the prefix). The worker deletes it by this name when it retitles a chatroom.
+   */
+  chatroomList(userId: string): string {
+    return `${this.prefix}:${RedisKeys.chatroomListEntry(userId)}`;
+  }
+
+  static chatroomListEntry(userId: string): string {
+    return `chatrooms:${userId}`;
   }
 
   /** Held by the one worker pruning expired rows. */
