@@ -1,15 +1,15 @@
 /**
  * `npm run bench [-- <scenario> ...]`: builds the apps, runs the scenarios against them, prints the results table,
  * saves the raw results to bench/results/<timestamp>.json and, on a full run, rewrites the results section of
- * docs/benchmarks.md. Scenarios: cache, pipeline, slow-upstream, streaming, cold-start, latency, big-room. See docs/benchmarks.md.
+ * docs/benchmarks.md. Scenarios: request-path, pipeline, slow-upstream, streaming, cold-start, latency, big-room. See docs/benchmarks.md.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bigRoomScenario } from './scenarios/big-room';
-import { cacheScenario } from './scenarios/cache';
 import { coldStartScenario } from './scenarios/cold-start';
 import { latencyScenario } from './scenarios/latency';
 import { pipelineScenario } from './scenarios/pipeline';
+import { requestPathScenario } from './scenarios/request-path';
 import { slowUpstreamScenario } from './scenarios/slow-upstream';
 import { streamingScenario } from './scenarios/streaming';
 import { AppName, PROFILE_DIR } from './support/app-process';
@@ -19,7 +19,7 @@ import { BENCH_RUNS, DURATION_SCALE, Scenario } from './support/scenario';
 
 // Each scenario has its own result type; the runner only hands a scenario's results back to that scenario.
 const SCENARIOS: Scenario[] = [
-  cacheScenario,
+  requestPathScenario,
   pipelineScenario,
   slowUpstreamScenario,
   streamingScenario,

@@ -127,11 +127,9 @@ export class AppProcess {
     }
   }
 
-  /** User + system CPU time used so far, in seconds, from /proc/<pid>/stat (clock ticks of 10 ms). */
+  /** User + system CPU time used so far, in seconds. */
   cpuSeconds(): number {
-    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of stat(5); the split above starts at field 3.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return cpuSecondsOf(this.pid);
   }
 
   /** Event-loop delay since the previous call, from the probe. */
@@ -184,6 +182,13 @@ export class AppProcess {
       await exited;
     }
   }
+}
+
+/** User + system CPU time a process has used so far, in seconds, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat(5); the split above starts at field 3.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export function logFileFor(logDir: string, label: string, app: AppName): string {

@@ -7,7 +7,7 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { AuthModule } from './auth/auth.module';
 import { ChatroomsModule } from './chatrooms/chatrooms.module';
 import { HealthModule } from './health/health.module';
-import { LoggingModule } from './logging.module';
+import { LoggingModule } from './logging/logging.module';
 import { MessagesModule } from './messages/messages.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ModelsModule } from './models/models.module';

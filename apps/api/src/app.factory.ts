@@ -1,8 +1,6 @@
 import { AppConfig, loadConfig } from '@app/config';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './api.module';
 import { acceptEmptyJsonBodies } from './common/empty-json-body';
@@ -14,7 +12,11 @@ import {
   rejectUnacceptableJson,
   rejectUnsupportedBodies,
 } from './common/request-hygiene';
+import { sendSecurityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation.pipe';
+import { ApiLogger } from './logging/api-logger';
+import { API_PINO } from './logging/logging.module';
+import { logRequests } from './logging/request-log';
 import { ApiMetrics } from './metrics/api-metrics';
 import { STRIPE_WEBHOOK_PATH } from './subscriptions/stripe-webhook.controller';
 import { setUpSwagger } from './swagger';
@@ -46,7 +48,8 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
   });
   const fastify = app.getHttpAdapter().getInstance();
   if (!options.preview) {
-    app.useLogger(app.get(Logger));
+    app.useLogger(app.get(ApiLogger));
+    logRequests(fastify, app.get(API_PINO), config.slowRequestLogMs);
     app.get(ApiMetrics).observeHttp(fastify);
   }
 
@@ -60,22 +63,12 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
   rejectUnacceptableJson(fastify);
   answerUnsupportedMethods(fastify);
   acceptEmptyJsonBodies(fastify);
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        // Swagger UI is served over plain HTTP in development; upgrading its requests would break it.
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
+  sendSecurityHeaders(fastify);
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     exposedHeaders: [

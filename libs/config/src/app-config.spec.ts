@@ -31,6 +31,16 @@ describe('loadConfig', () => {
     expect(config.limits.basicDailyLimit).toBe(5);
     expect(config.auth.accessTokenTtlSeconds).toBe(900);
     expect(config.chat.chatroomCacheTtlSeconds).toBe(600);
+    expect(config.slowRequestLogMs).toBe(1000);
+  });
+
+  it('refuses a slow-request log threshold that is not a positive number of milliseconds', () => {
+    for (const value of ['0', '-5', 'fast', '600001']) {
+      expect(problemsOf({ JWT_SECRET_KEY: SECRET, LOG_SLOW_REQUEST_MS: value }).join('\n')).toContain(
+        'LOG_SLOW_REQUEST_MS',
+      );
+    }
+    expect(loadConfig({ JWT_SECRET_KEY: SECRET, LOG_SLOW_REQUEST_MS: '250' }).slowRequestLogMs).toBe(250);
   });
 
   it('names every bad variable in one error', () => {

@@ -19,6 +19,11 @@ export interface AppConfig {
   nodeEnv: Environment['NODE_ENV'];
   /** Lowest level written to the logs of both apps: `info`, or `error` under NODE_ENV=test, unless LOG_LEVEL says. */
   logLevel: LogLevel;
+  /**
+   * The api writes one line per request that failed (5xx: error), was refused (4xx: info) or took at least this
+   * long (info); other requests, health and metrics probes among them, only at `debug`.
+   */
+  slowRequestLogMs: number;
   port: number;
   bodyLimitBytes: number;
   corsOrigins: string[];
@@ -221,6 +226,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     nodeEnv: env.NODE_ENV,
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'error' : 'info'),
+    slowRequestLogMs: env.LOG_SLOW_REQUEST_MS,
     port: env.PORT,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     trustProxy: parseTrustProxy(env.TRUST_PROXY).trustProxy ?? false,

@@ -47,6 +47,12 @@ export class Environment {
 
   @Transform(toInt)
   @IsInt()
+  @Min(1)
+  @Max(600_000)
+  LOG_SLOW_REQUEST_MS = 1000;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(0)
   @Max(65535)
   PORT = 3000;

@@ -1,7 +1,7 @@
 /**
  * Every Redis key and channel the apps name themselves, under the configured prefix so several deployments (or
- * test suites) can share one Redis without touching each other's data. BullMQ (`<prefix>:replies:*`) and the
- * chatroom list cache (keyv namespace `<prefix>`) derive their keys from the same prefix.
+ * test suites) can share one Redis without touching each other's data. BullMQ (`<prefix>:replies:*`) derives its keys
+ * from the same prefix.
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {}
@@ -24,6 +24,14 @@ export class RedisKeys {
   /** Pub/sub channel on which the api announces the ids of revoked sessions (logout, password change, reuse). */
   sessionRevokedChannel(): string {
     return `${this.prefix}:session-revoked`;
+  }
+
+  /**
+   * What the api knows of a session without asking PostgreSQL: its user's id while it is live, or `revoked`
+   * (written before the revocation commits). See apps/api/src/auth/session-states.ts.
+   */
+  sessionState(sessionId: string): string {
+    return `${this.prefix}:session:${sessionId}`;
   }
 
   /** A user's open streams and waits: a sorted set of lease ids scored by expiry time. */
@@ -73,16 +81,9 @@ export class RedisKeys {
     return `${this.prefix}:password-delay:${mobile}`;
   }
 
-  /**
-   * A user's cached chatroom list as the api's cache store names it: `chatroomListEntry` within the store's
-   * namespace (the prefix). The worker deletes it by this name when it retitles a chatroom.
-   */
+  /** A user's cached chatroom list; the worker deletes it too, when it gives a chatroom a generated title. */
   chatroomList(userId: string): string {
-    return `${this.prefix}:${RedisKeys.chatroomListEntry(userId)}`;
-  }
-
-  static chatroomListEntry(userId: string): string {
-    return `chatrooms:${userId}`;
+    return `${this.prefix}:chatrooms:${userId}`;
   }
 
   /** Held by the one worker pruning expired rows. */

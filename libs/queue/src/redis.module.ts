@@ -24,7 +24,8 @@ class RedisShutdown implements OnApplicationShutdown {
 
 /**
  * An app's general-purpose Redis connection (`REDIS`: commands, scripts, publishing) and its key builder. The
- * api's fails fast so requests answer 503 quickly; the worker's waits (see `redisOptions`).
+ * api's fails fast so requests answer 503 quickly, and pipelines the reads of concurrent requests; the worker's
+ * waits (see `redisOptions`).
  */
 @Global()
 @Module({})
@@ -38,8 +39,12 @@ export class RedisModule {
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => {
             const logger = new Logger('Redis');
-            return createRedis(config.redis.url, role, role, (error) =>
-              logger.warn(`Redis: ${error.message}`),
+            return createRedis(
+              config.redis.url,
+              role,
+              role,
+              (error) => logger.warn(`Redis: ${error.message}`),
+              { autoPipelining: role === 'api' },
             );
           },
         },

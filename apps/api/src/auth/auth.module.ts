@@ -12,6 +12,7 @@ import { OtpRateLimiter } from './otp-rate-limiter';
 import { OtpService } from './otp.service';
 import { PasswordAttemptThrottle } from './password-attempt-throttle';
 import { PasswordHasher } from './password-hasher';
+import { SessionStates } from './session-states';
 import { TokenService } from './token.service';
 
 @Module({
@@ -34,6 +35,7 @@ import { TokenService } from './token.service';
     OtpRateLimiter,
     PasswordHasher,
     TokenService,
+    SessionStates,
     PasswordAttemptThrottle,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],

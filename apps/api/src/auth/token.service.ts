@@ -9,6 +9,8 @@ import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { ErrorCode, ProblemException } from '../common/problem';
 import { AuthenticatedUser } from './current-user.decorator';
+import { CLOCK_SKEW_SECONDS, SessionStates } from './session-states';
+import { TokenSubject, VerifiedTokens } from './verified-tokens';
 
 export const JWT_ISSUER = 'gemini-chat-backend';
 export const JWT_AUDIENCE = 'gemini-chat-api';
@@ -38,8 +40,6 @@ export enum RevocationReason {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Tolerated difference between our clock and the one that issued a token (another api instance). */
-const CLOCK_SKEW_SECONDS = 60;
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -55,6 +55,7 @@ export class TokenService {
    * every verification, which cost a third of the api's CPU on an authenticated GET (docs/benchmarks.md).
    */
   private readonly verificationKey: KeyObject;
+  private readonly verifiedTokens = new VerifiedTokens();
 
   constructor(
     private readonly jwt: JwtService,
@@ -62,6 +63,7 @@ export class TokenService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly sessionStates: SessionStates,
   ) {
     this.verificationKey = createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8'));
   }
@@ -72,9 +74,20 @@ export class TokenService {
    * apart than the lifetime this api issues, and the session behind it still live.
    */
   async authenticate(accessToken: string): Promise<AuthenticatedUser | undefined> {
+    const subject = this.verifiedSubject(accessToken);
+    if (!subject) return undefined;
+    return (await this.isSessionActive(subject.sessionId, subject.userId))
+      ? { id: subject.userId, sessionId: subject.sessionId }
+      : undefined;
+  }
+
+  private verifiedSubject(accessToken: string): TokenSubject | undefined {
+    const now = Date.now() / 1000;
+    const known = this.verifiedTokens.get(accessToken, Math.floor(now));
+    if (known) return known;
     let claims: Record<string, unknown>;
     try {
-      claims = await this.jwt.verifyAsync<Record<string, unknown>>(accessToken, {
+      claims = this.jwt.verify<Record<string, unknown>>(accessToken, {
         // @nestjs/jwt types the key as string | Buffer; jsonwebtoken takes a KeyObject.
         secret: this.verificationKey as unknown as Buffer,
         algorithms: ['HS256'],
@@ -85,7 +98,6 @@ export class TokenService {
       return undefined;
     }
     const { sub, sid, typ, iat, exp } = claims;
-    const now = Date.now() / 1000;
     const wellFormed =
       typ === ACCESS_TOKEN_TYPE &&
       typeof sub === 'string' &&
@@ -97,7 +109,9 @@ export class TokenService {
       iat <= now + CLOCK_SKEW_SECONDS &&
       exp - iat <= this.config.auth.accessTokenTtlSeconds;
     if (!wellFormed) return undefined;
-    return (await this.isSessionActive(sid, sub)) ? { id: sub, sessionId: sid } : undefined;
+    const subject = { userId: sub, sessionId: sid, expiresAt: exp };
+    this.verifiedTokens.remember(accessToken, subject);
+    return subject;
   }
 
   async startSession(userId: string): Promise<TokenPair> {
@@ -138,28 +152,39 @@ export class TokenService {
     );
   }
 
+  /** Redis learns of the revocation first: when it cannot, the call fails and the session stays as it was. */
   async revokeSession(sessionId: string, reason: RevocationReason): Promise<void> {
+    await this.sessionStates.markRevoked([sessionId]);
     await this.dataSource
       .getRepository(Session)
       .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedReason: reason });
     await this.announceRevoked([sessionId]);
   }
 
-  /** Revokes every live session of the user, except `keepSessionId` when given; in `manager`'s transaction if given. */
+  /**
+   * Revokes every live session of the user, except `keepSessionId` when given; in `manager`'s transaction if given,
+   * else in one of its own, so that the revoked sessions are marked in Redis before the revocation commits.
+   */
   async revokeAllSessions(
     userId: string,
     reason: RevocationReason,
     options: { keepSessionId?: string; manager?: EntityManager } = {},
   ): Promise<void> {
-    const { keepSessionId, manager = this.dataSource.manager } = options;
-    const query = manager
-      .createQueryBuilder()
-      .update(Session)
-      .set({ revokedAt: () => 'now()', revokedReason: reason })
-      .where('user_id = :userId AND revoked_at IS NULL', { userId });
-    if (keepSessionId) query.andWhere('id <> :keepSessionId', { keepSessionId });
-    const result = await query.returning('id').execute();
-    await this.announceRevoked((result.raw as { id: string }[]).map((row) => row.id));
+    const { keepSessionId, manager } = options;
+    const revoke = async (transaction: EntityManager): Promise<string[]> => {
+      const query = transaction
+        .createQueryBuilder()
+        .update(Session)
+        .set({ revokedAt: () => 'now()', revokedReason: reason })
+        .where('user_id = :userId AND revoked_at IS NULL', { userId });
+      if (keepSessionId) query.andWhere('id <> :keepSessionId', { keepSessionId });
+      const result = await query.returning('id').execute();
+      const revoked = (result.raw as { id: string }[]).map((row) => row.id);
+      await this.sessionStates.markRevoked(revoked);
+      return revoked;
+    };
+    const revoked = manager ? await revoke(manager) : await this.dataSource.transaction(revoke);
+    await this.announceRevoked(revoked);
   }
 
   /**
@@ -175,16 +200,21 @@ export class TokenService {
 
   /**
    * The per-request check behind every access token: its session must still be live, and its account proven (a
-   * session of a never-verified account, opened with a password set before proof, is worth nothing).
+   * session of a never-verified account, opened with a password set before proof, is worth nothing). Answered by
+   * Redis when it knows (SessionStates), else by PostgreSQL, whose answer Redis then keeps.
    */
   async isSessionActive(sessionId: string, userId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM sessions JOIN users ON users.id = sessions.user_id
+    const known = await this.sessionStates.isLive(sessionId, userId);
+    if (known !== undefined) return known;
+    const rows = await this.dataSource.query<{ expires_at: Date }[]>(
+      `SELECT sessions.expires_at FROM sessions JOIN users ON users.id = sessions.user_id
         WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.revoked_at IS NULL
           AND sessions.expires_at > now() AND users.verified_at IS NOT NULL`,
       [sessionId, userId],
     );
-    return rows.length === 1;
+    if (rows.length !== 1) return false;
+    this.sessionStates.rememberLive(sessionId, userId, rows[0].expires_at);
+    return true;
   }
 
   private async issuePair(userId: string, sessionId: string): Promise<TokenPair> {

@@ -113,12 +113,12 @@ export class ChatroomsController {
     @Query() query: PageQuery,
     @Headers('cache-control') cacheControl: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ChatroomPageResponse> {
-    const { page, cache } = await this.chatrooms.list(user.id, query, {
+  ): Promise<string> {
+    const { json, cache } = await this.chatrooms.listJson(user.id, query, {
       bypassCache: requestsFreshCopy(cacheControl),
     });
-    void reply.header('x-cache', cache);
-    return page;
+    void reply.header('x-cache', cache).type('application/json; charset=utf-8');
+    return json;
   }
 
   @Get(':id')

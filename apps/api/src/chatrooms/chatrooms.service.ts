@@ -7,7 +7,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { decodeCursor, encodeCursor, PageQuery } from '../common/pagination';
 import { ErrorCode, ProblemException } from '../common/problem';
-import { CacheStatus, ChatroomListCache } from './chatroom-list.cache';
+import { CachedChatroomList, CacheStatus, ChatroomListCache } from './chatroom-list.cache';
 import { ChatroomPageResponse, ChatroomResponse, ChatroomSettingsRequest } from './dto/chatroom.dto';
 
 export const DEFAULT_TITLE = 'New chat';
@@ -97,26 +97,25 @@ export class ChatroomsService {
   }
 
   /**
-   * Most recently active first. The whole (capped) list is cached per user; pages are cut from it. `bypassCache`
-   * reads PostgreSQL whatever the cache holds, and refreshes the cache with what it read.
+   * Most recently active first, as the JSON of a ChatroomPageResponse. The whole (capped) list is cached per user;
+   * pages are cut from it. `bypassCache` reads PostgreSQL whatever the cache holds, and refreshes the cache with what
+   * it read.
    */
-  async list(
+  async listJson(
     userId: string,
     page: PageQuery,
     options: { bypassCache?: boolean } = {},
-  ): Promise<{ page: ChatroomPageResponse; cache: CacheStatus }> {
-    let all = options.bypassCache ? undefined : await this.listCache.get(userId);
-    const cache: CacheStatus = all ? 'HIT' : 'MISS';
-    if (!all) {
-      const rows = await this.chatrooms.find({
-        where: { userId },
-        order: { lastActivityAt: 'DESC', id: 'DESC' },
-        take: this.config.chat.maxChatroomsPerUser,
-      });
-      all = rows.map((row) => ChatroomResponse.from(row));
-      await this.listCache.set(userId, all);
-    }
-    return { page: this.paginate(all, page), cache };
+  ): Promise<{ json: string; cache: CacheStatus }> {
+    const cached = options.bypassCache ? undefined : await this.listCache.get(userId);
+    if (cached) return { json: pageJson(cached, page, (all) => this.paginate(all, page)), cache: 'HIT' };
+    const rows = await this.chatrooms.find({
+      where: { userId },
+      order: { lastActivityAt: 'DESC', id: 'DESC' },
+      take: this.config.chat.maxChatroomsPerUser,
+    });
+    const all = rows.map((row) => ChatroomResponse.from(row));
+    await this.listCache.set(userId, all);
+    return { json: JSON.stringify(this.paginate(all, page)), cache: 'MISS' };
   }
 
   async get(userId: string, id: string): Promise<Chatroom> {
@@ -200,6 +199,20 @@ export class ChatroomsService {
       nextCursor: hasMore && last ? encodeCursor({ at: new Date(last.lastActivityAt), id: last.id }) : null,
     };
   }
+}
+
+/**
+ * The page of a cached list. A first page holding the whole list is the cached JSON as it is, inside the page's
+ * object: the very bytes `JSON.stringify` gives for `{ items, nextCursor: null }`, without parsing 20 chatrooms only
+ * to serialise them again (a fifth of the api's CPU on a cache HIT).
+ */
+export function pageJson(
+  cached: CachedChatroomList,
+  page: PageQuery,
+  paginate: (all: ChatroomResponse[]) => ChatroomPageResponse,
+): string {
+  if (!page.cursor && cached.count <= page.limit) return `{"items":${cached.json},"nextCursor":null}`;
+  return JSON.stringify(paginate(JSON.parse(cached.json) as ChatroomResponse[]));
 }
 
 const notFound = (id: string): ProblemException =>

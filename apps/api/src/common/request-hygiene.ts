@@ -150,14 +150,15 @@ export function answerUnsupportedMethods(fastify: FastifyInstance): void {
       routes.push({ pattern: routePattern(route.url), methods });
     }
   });
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!request.is404 || request.method === 'OPTIONS') return;
+  // A callback hook, not an async one: it runs on every request and does nothing for all but unknown routes.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!request.is404 || request.method === 'OPTIONS') return done();
     const path = request.url.split('?')[0];
     const allowed = [
       ...new Set(routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods)),
     ];
-    if (allowed.length === 0) return;
-    await reply
+    if (allowed.length === 0) return done();
+    void reply
       .code(HttpStatus.METHOD_NOT_ALLOWED)
       .header('allow', allowed.sort().join(', '))
       .header('content-type', 'application/problem+json; charset=utf-8')

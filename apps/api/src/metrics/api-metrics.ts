@@ -69,7 +69,7 @@ export class ApiMetrics {
 
   /** Times every response Fastify sends, labelled by the route pattern so ids do not explode the series count. */
   observeHttp(fastify: FastifyInstance): void {
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       this.requestDuration.observe(
         {
           method: request.method,
@@ -78,6 +78,7 @@ export class ApiMetrics {
         },
         reply.elapsedTime / 1000,
       );
+      done();
     });
   }
 

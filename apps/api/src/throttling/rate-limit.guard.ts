@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler/dist/throttler.guard.interface';
 import type { FastifyReply } from 'fastify';
@@ -6,11 +6,17 @@ import { AuthenticatedRequest } from '../auth/current-user.decorator';
 import { ErrorCode, ProblemException } from '../common/problem';
 
 /**
- * Counts per user once the JWT guard (registered before this one) has identified the caller, else per IP, and per
- * limit name rather than per route, so the limit covers the whole API.
+ * The throttler with this api's keys and errors: counts per user once the JWT guard (registered before this one)
+ * has identified the caller, else per IP, and per limit name rather than per route, so the limit covers the whole
+ * API.
  */
 @Injectable()
-export class RateLimitGuard extends ThrottlerGuard {
+export class ApiThrottler extends ThrottlerGuard {
+  /** Whether every limit's `skipIf` lets the request through, so that none has anything to count. */
+  skipsEveryLimit(context: ExecutionContext): boolean {
+    return this.throttlers.every((throttler) => (throttler.skipIf ?? this.commonOptions.skipIf)?.(context));
+  }
+
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
     const { user, ip } = request as unknown as AuthenticatedRequest;
     return Promise.resolve(user?.id ? `user:${user.id}` : `ip:${ip}`);
@@ -32,5 +38,19 @@ export class RateLimitGuard extends ThrottlerGuard {
       `Too many requests: at most ${detail.limit} per minute; retry in ${retryAfter} seconds`,
       { headers: { 'Retry-After': String(retryAfter) } },
     );
+  }
+}
+
+/**
+ * The global rate-limit guard. When no limit applies (health probes; every route but /auth/* while the burst limit
+ * is off) it answers a plain `true`, which Nest takes without awaiting anything: ThrottlerGuard would look up five
+ * metadata keys per limit and await each step first, the largest cost of GET /health (docs/benchmarks.md).
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  constructor(private readonly throttler: ApiThrottler) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.throttler.skipsEveryLimit(context) || this.throttler.canActivate(context);
   }
 }

@@ -5,7 +5,7 @@ import { ExecutionContext, Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { RateLimitGuard } from './rate-limit.guard';
+import { ApiThrottler, RateLimitGuard } from './rate-limit.guard';
 
 const isAuthRoute = (context: ExecutionContext): boolean =>
   context.switchToHttp().getRequest<FastifyRequest>().url.startsWith('/auth/');
@@ -51,6 +51,6 @@ const isHealthRoute = (context: ExecutionContext): boolean =>
       },
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+  providers: [ApiThrottler, { provide: APP_GUARD, useClass: RateLimitGuard }],
 })
 export class ThrottlingModule {}
