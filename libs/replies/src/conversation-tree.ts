@@ -16,6 +16,8 @@ export interface MessageVersions {
 export interface PathPage {
   /** Newest first. */
   messages: Message[];
+  /** Each message's versions, by message id. */
+  versions: Map<string, MessageVersions>;
   /** The message the next page starts at (the parent of the oldest one here); null at the conversation's start. */
   nextId: string | null;
 }
@@ -33,8 +35,9 @@ export class ConversationTree {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Up to `limit` messages of the active branch, newest first, starting at its leaf or at `fromId` (a page cursor).
-   * Ownership is part of the query: another user's chatroom reads as empty.
+   * Up to `limit` messages of the active branch, newest first, starting at its leaf or at `fromId` (a page cursor),
+   * each with its versions (one query: the walk up the tree, and for each message a lookup of its siblings by
+   * parent). Ownership is part of the query: another user's chatroom reads as empty.
    */
   async activePath(
     userId: string,
@@ -50,35 +53,30 @@ export class ConversationTree {
          SELECT message.*, path.depth + 1 FROM messages AS message JOIN path ON message.id = path.parent_id
          WHERE path.depth < $4
        )
-       SELECT * FROM path ORDER BY depth`,
+       SELECT path.*,
+              CASE WHEN path.parent_id IS NULL
+                THEN (SELECT array_agg(sibling.id::text ORDER BY sibling.seq) FROM messages AS sibling
+                      WHERE sibling.chatroom_id = path.chatroom_id AND sibling.parent_id IS NULL)
+                ELSE (SELECT array_agg(sibling.id::text ORDER BY sibling.seq) FROM messages AS sibling
+                      WHERE sibling.parent_id = path.parent_id)
+              END AS version_ids
+       FROM path ORDER BY depth`,
       [chatroomId, userId, page.fromId ?? null, page.limit],
     );
     const messages = rows.map(toMessage);
+    const versions = new Map(
+      rows.map((row) => {
+        const ids = row.version_ids as string[];
+        const id = row.id as string;
+        return [id, { position: ids.indexOf(id) + 1, count: ids.length, ids }];
+      }),
+    );
     const oldest = messages.at(-1);
     return {
       messages,
+      versions,
       nextId: messages.length === page.limit && oldest?.parentId ? oldest.parentId : null,
     };
-  }
-
-  /** The versions of each message (siblings under the same parent), in one query for any number of messages. */
-  async versionsOf(chatroomId: string, messages: Message[]): Promise<Map<string, MessageVersions>> {
-    if (messages.length === 0) return new Map();
-    const parentIds = [...new Set(messages.flatMap((message) => message.parentId ?? []))];
-    const includesFirstTurn = messages.some((message) => message.parentId === null);
-    const groups = await this.dataSource.query<{ parent_id: string | null; ids: string[] }[]>(
-      `SELECT parent_id, array_agg(id ORDER BY seq) AS ids FROM messages
-       WHERE chatroom_id = $1 AND (parent_id = ANY($2::uuid[]) OR ($3 AND parent_id IS NULL))
-       GROUP BY parent_id`,
-      [chatroomId, parentIds, includesFirstTurn],
-    );
-    const siblingsOf = new Map(groups.map((group) => [group.parent_id, group.ids]));
-    return new Map(
-      messages.map((message) => {
-        const ids = siblingsOf.get(message.parentId) ?? [message.id];
-        return [message.id, { position: ids.indexOf(message.id) + 1, count: ids.length, ids }];
-      }),
-    );
   }
 
   /**

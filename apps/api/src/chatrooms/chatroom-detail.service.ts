@@ -24,8 +24,9 @@ export class ChatroomDetailService {
 
   /** The chatroom with the end of its active branch and what its next reply will be generated with. */
   async describe(chatroom: Chatroom, ownerTier: Tier): Promise<ChatroomDetailResponse> {
-    const { messages } = await this.tree.activePath(chatroom.userId, chatroom.id, { limit: RECENT_MESSAGES });
-    const versions = await this.tree.versionsOf(chatroom.id, messages);
+    const { messages, versions } = await this.tree.activePath(chatroom.userId, chatroom.id, {
+      limit: RECENT_MESSAGES,
+    });
     return {
       ...ChatroomResponse.from(chatroom),
       generation: ChatroomGenerationResponse.from(this.models.resolve(ownerTier, chatroom)),

@@ -28,9 +28,10 @@ export class MessagesService {
       fromId: page.cursor ? decodeMessageCursor(page.cursor) : undefined,
       limit: page.limit,
     });
-    const versions = await this.tree.versionsOf(chatroomId, path.messages);
     return {
-      items: path.messages.map((message) => PathMessageResponse.fromPath(message, versions.get(message.id))),
+      items: path.messages.map((message) =>
+        PathMessageResponse.fromPath(message, path.versions.get(message.id)),
+      ),
       nextCursor: path.nextId ? encodeMessageCursor(path.nextId) : null,
     };
   }
