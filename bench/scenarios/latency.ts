@@ -220,10 +220,16 @@ const responded: Milestone['at'] = ({ events, sample }) => {
 /** The queue path of one `?wait` request, in order; "plain POST" hops are measured on plain POSTs. */
 const WAIT_PATH: Milestone[] = [
   { hop: 'client → api: request received', at: first('api', 'http', /^POST /, 'start') },
-  { hop: 'api: JWT + session query', at: first('api', 'pg', /FROM sessions/) },
-  { hop: 'api: chatroom owner and tier query', at: first('api', 'pg', /SELECT users\.tier/) },
+  { hop: 'api: JWT + session check (Redis)', at: first('api', 'redis', /^get session:/) },
+  {
+    hop: 'api: standing query (ownership, tier, limits, month account)',
+    at: first('api', 'pg', /^SELECT users\.tier, overrides/),
+  },
   { hop: 'api: stream lease + daily quota (Redis)', at: first('api', 'redis', /^eval quota/) },
-  { hop: 'api: store prompt + reply (one statement)', at: first('api', 'pg', /^WITH edited AS/) },
+  {
+    hop: 'api: store prompt + reply, budget and ledger (one statement)',
+    at: first('api', 'pg', /^WITH base AS/),
+  },
   { hop: 'api: enqueue (BullMQ add)', at: first('api', 'redis', /addStandardJob/) },
   {
     hop: 'worker: pickup (wake-up, moveToActive, job start)',
