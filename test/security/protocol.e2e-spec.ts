@@ -59,6 +59,32 @@ describe('protocol hygiene and limits counted as the database counts', () => {
     expect(response.body).toMatchObject({ status: 405, code: 'METHOD_NOT_ALLOWED' });
   });
 
+  it.each<[string, string, { method?: string; headers?: Record<string, string>; body?: string }]>([
+    ['a 405', '/health', { method: 'POST' }],
+    ['a 415', '/auth/send-otp', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'mobile' }],
+    ['a 404', '/no-such-path', {}],
+  ])('gives %s the request id and the security headers of every answer', async (_name, path, init) => {
+    const response = await send(path, {
+      ...init,
+      headers: { ...init.headers, 'x-request-id': 'trace-0001' },
+    });
+    expect(response.headers.get('x-request-id')).toBe('trace-0001');
+    expect(response.body).toMatchObject({ requestId: 'trace-0001' });
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
+  it('answers a CORS preflight without CORS headers when no origin is allowed (CORS_ORIGINS unset)', async () => {
+    const response = await send('/chatroom', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(response.status).toBe(404);
+    for (const name of ['allow-origin', 'allow-methods', 'allow-headers', 'allow-credentials']) {
+      expect(response.headers.get(`access-control-${name}`)).toBeNull();
+    }
+  });
+
   it('still answers an unknown path with 404', async () => {
     expect((await send('/no-such-path', { method: 'PUT' })).status).toBe(404);
   });
@@ -117,4 +143,43 @@ describe('protocol hygiene and limits counted as the database counts', () => {
       expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
     },
   );
+});
+
+describe('CORS with allowed origins', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ CORS_ORIGINS: 'https://app.example.com' }, { worker: false });
+  }, 60_000);
+  afterAll(async () => stack?.stop(), 30_000);
+
+  const preflight = (origin: string) =>
+    fetch(`${stack.api.url}/chatroom`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+
+  it('answers a preflight from an allowed origin with 204 and that origin', async () => {
+    const response = await preflight('https://app.example.com');
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+
+  it('gives another origin no access-control-allow-origin', async () => {
+    const response = await preflight('https://evil.example.net');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it("exposes the request id and limits' headers to an allowed origin's scripts", async () => {
+    const response = await fetch(`${stack.api.url}/health`, {
+      headers: { origin: 'https://app.example.com' },
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(response.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+    expect(response.headers.get('access-control-expose-headers')).toContain('X-TokenBudget-Remaining');
+  });
 });

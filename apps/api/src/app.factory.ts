@@ -3,16 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './api.module';
-import { acceptEmptyJsonBodies } from './common/empty-json-body';
 import { requestIdFor } from './common/request-id';
-import {
-  answerClientError,
-  answerFrameworkError,
-  answerUnsupportedMethods,
-  rejectUnacceptableJson,
-  rejectUnsupportedBodies,
-} from './common/request-hygiene';
-import { sendSecurityHeaders } from './common/security-headers';
+import { answerClientError, answerFrameworkError, rejectUnacceptableJson } from './common/request-hygiene';
+import { prepareRequests } from './common/request-preparation';
 import { createValidationPipe } from './common/validation.pipe';
 import { ApiLogger } from './logging/api-logger';
 import { API_PINO } from './logging/logging.module';
@@ -59,31 +52,26 @@ export async function createApiApp(options: CreateApiOptions = {}): Promise<Nest
   });
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');
-  rejectUnsupportedBodies(fastify);
+  prepareRequests(fastify);
   rejectUnacceptableJson(fastify);
-  answerUnsupportedMethods(fastify);
-  acceptEmptyJsonBodies(fastify);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
-
-  sendSecurityHeaders(fastify);
-  app.enableCors({
-    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    exposedHeaders: [
-      'X-Request-Id',
-      'X-Cache',
-      'Location',
-      'Retry-After',
-      'X-RateLimit-Limit',
-      'X-RateLimit-Remaining',
-      'X-RateLimit-Reset',
-      'X-TokenBudget-Limit',
-      'X-TokenBudget-Remaining',
-      'X-TokenBudget-Reset',
-    ],
-  });
+  // Without allowed origins CORS answers nothing, so its hook is not installed at all.
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      exposedHeaders: [
+        'X-Request-Id',
+        'X-Cache',
+        'Location',
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+        'X-TokenBudget-Limit',
+        'X-TokenBudget-Remaining',
+        'X-TokenBudget-Reset',
+      ],
+    });
+  }
   if (!options.preview) await mountQueueDashboard(app, config);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -1,5 +1,11 @@
 import { HttpStatus } from '@nestjs/common';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  preValidationHookHandler,
+} from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -43,9 +49,11 @@ export function findUnacceptableJson(value: unknown, path = '', depth = 0): Fiel
   return undefined;
 }
 
-/** Answers 400 for such a body before validation runs. */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
+
+/** Answers 400 for such a body before validation runs; only the routes that take a body pay for the check. */
 export function rejectUnacceptableJson(fastify: FastifyInstance): void {
-  fastify.addHook('preValidation', (request, _reply, done) => {
+  const check: preValidationHookHandler = (request, _reply, done) => {
     const problem = findUnacceptableJson(request.body);
     done(
       problem &&
@@ -53,6 +61,10 @@ export function rejectUnacceptableJson(fastify: FastifyInstance): void {
           errors: [problem],
         }),
     );
+  };
+  fastify.addHook('onRoute', (route) => {
+    if ([route.method].flat().every((method) => BODYLESS_METHODS.has(method))) return;
+    route.preValidation = [route.preValidation ?? []].flat().concat(check);
   });
 }
 
@@ -110,17 +122,9 @@ export function unsupportedBody(headers: IncomingHttpHeaders): string | undefine
   return undefined;
 }
 
-/** Answers 415 for such a body before any parser reads it. */
-export function rejectUnsupportedBodies(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    const problem = unsupportedBody(request.headers);
-    done(
-      problem
-        ? new ProblemException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ErrorCode.UnsupportedMediaType, problem)
-        : undefined,
-    );
-  });
-}
+/** The 415 answer for a body that `unsupportedBody` refuses. */
+export const unsupportedMediaType = (reason: string): ProblemException =>
+  new ProblemException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ErrorCode.UnsupportedMediaType, reason);
 
 const routePattern = (url: string): RegExp =>
   new RegExp(
@@ -138,26 +142,26 @@ const routePattern = (url: string): RegExp =>
 
 /**
  * A known path with a method it does not have is 405 with `Allow`, not 404. The routes are learnt as they are
- * registered; OPTIONS is left out, since CORS answers it on every path.
+ * registered; OPTIONS is left out, since CORS answers it on every path. The answerer it returns sends the 405 and
+ * says true, or leaves the request alone and says false.
  */
-export function answerUnsupportedMethods(fastify: FastifyInstance): void {
+export function unsupportedMethodAnswerer(
+  fastify: FastifyInstance,
+): (request: FastifyRequest, reply: FastifyReply) => boolean {
   const routes: { pattern: RegExp; methods: string[] }[] = [];
   fastify.addHook('onRoute', (route) => {
-    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter(
-      (method) => method !== 'OPTIONS',
-    );
+    const methods = [route.method].flat().filter((method) => method !== 'OPTIONS');
     if (methods.length > 0 && route.url !== '*' && route.url !== '/*') {
       routes.push({ pattern: routePattern(route.url), methods });
     }
   });
-  // A callback hook, not an async one: it runs on every request and does nothing for all but unknown routes.
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (!request.is404 || request.method === 'OPTIONS') return done();
+  return (request, reply) => {
+    if (!request.is404 || request.method === 'OPTIONS') return false;
     const path = request.url.split('?')[0];
     const allowed = [
       ...new Set(routes.filter((route) => route.pattern.test(path)).flatMap((route) => route.methods)),
     ];
-    if (allowed.length === 0) return done();
+    if (allowed.length === 0) return false;
     void reply
       .code(HttpStatus.METHOD_NOT_ALLOWED)
       .header('allow', allowed.sort().join(', '))
@@ -169,7 +173,8 @@ export function answerUnsupportedMethods(fastify: FastifyInstance): void {
           detail: `${request.method} is not supported here; use ${allowed.join(', ')}`,
         }),
       );
-  });
+    return true;
+  };
 }
 
 /**

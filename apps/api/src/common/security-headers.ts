@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import helmet, { HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -39,16 +38,11 @@ export function helmetHeaders(options: HelmetOptions = HELMET_OPTIONS): [string,
 }
 
 /**
- * helmet's headers, computed at start-up: all of them, the Content-Security-Policy included, on the pages a browser
- * renders; on JSON answers only those that matter to a JSON API.
+ * helmet's headers, computed at start-up: all of them, the Content-Security-Policy included, for the pages a browser
+ * renders; for JSON answers only those that matter to a JSON API.
  */
-export function sendSecurityHeaders(fastify: FastifyInstance): void {
+export function securityHeadersByPath(): (url: string) => [string, string][] {
   const pageHeaders = helmetHeaders();
   const jsonHeaders = pageHeaders.filter(([name]) => JSON_HEADER_NAMES.includes(name.toLowerCase()));
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const url = request.url;
-    const headers = PAGE_PREFIXES.some((prefix) => url.startsWith(prefix)) ? pageHeaders : jsonHeaders;
-    for (const [name, value] of headers) reply.raw.setHeader(name, value);
-    done();
-  });
+  return (url) => (PAGE_PREFIXES.some((prefix) => url.startsWith(prefix)) ? pageHeaders : jsonHeaders);
 }

@@ -1,9 +1,10 @@
 import Fastify from 'fastify';
-import { helmetHeaders, sendSecurityHeaders } from './security-headers';
+import { prepareRequests } from './request-preparation';
+import { helmetHeaders } from './security-headers';
 
 async function app() {
   const fastify = Fastify();
-  sendSecurityHeaders(fastify);
+  prepareRequests(fastify);
   fastify.get('/chatroom', () => ({ items: [] }));
   fastify.get('/docs', () => 'page');
   fastify.get('/docs/swagger-ui-init.js', () => 'script');
@@ -12,7 +13,7 @@ async function app() {
   return fastify;
 }
 
-describe('security headers', () => {
+describe('request preparation: security headers', () => {
   it('gives JSON answers the headers a JSON API needs, with helmet values, and no Content-Security-Policy', async () => {
     const response = await (await app()).inject('/chatroom');
     const helmet = Object.fromEntries(helmetHeaders().map(([name, value]) => [name.toLowerCase(), value]));
