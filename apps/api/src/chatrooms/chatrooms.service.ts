@@ -126,13 +126,15 @@ export class ChatroomsService {
 
   /** The chatroom and its owner's tier, in one query; 404 when the chatroom is not the user's. */
   async getWithOwnerTier(userId: string, id: string): Promise<{ chatroom: Chatroom; ownerTier: Tier }> {
-    const [row] = await this.dataSource.query<ChatroomRow[]>(
-      `SELECT room.*, owner.tier AS owner_tier FROM chatrooms AS room JOIN users AS owner ON owner.id = room.user_id
-       WHERE room.id = $1 AND room.user_id = $2`,
-      [id, userId],
-    );
-    if (!row) throw notFound(id);
-    return { chatroom: this.chatrooms.create(toChatroomColumns(row)), ownerTier: row.owner_tier };
+    const { entities, raw } = await this.chatrooms
+      .createQueryBuilder('room')
+      .innerJoin('room.user', 'owner')
+      .addSelect('owner.tier', 'owner_tier')
+      .where('room.id = :id AND room.user_id = :userId', { id, userId })
+      .getRawAndEntities<{ owner_tier: Tier }>();
+    const [chatroom] = entities;
+    if (!chatroom) throw notFound(id);
+    return { chatroom, ownerTier: raw[0].owner_tier };
   }
 
   async rename(userId: string, id: string, title: string): Promise<ChatroomResponse> {
@@ -213,27 +215,6 @@ export function pageJson(
 ): string {
   if (!page.cursor && cached.count <= page.limit) return `{"items":${cached.json},"nextCursor":null}`;
   return JSON.stringify(paginate(JSON.parse(cached.json) as ChatroomResponse[]));
-}
-
-type ChatroomRow = Record<string, unknown> & { owner_tier: Tier };
-
-/** A raw `chatrooms` row (snake_case) as the entity's properties. */
-function toChatroomColumns(row: Record<string, unknown>): Partial<Chatroom> {
-  return {
-    id: row.id as string,
-    userId: row.user_id as string,
-    title: row.title as string,
-    titleSource: row.title_source as TitleSource,
-    activeLeafId: row.active_leaf_id as string | null,
-    systemInstruction: row.system_instruction as string | null,
-    model: row.model as string | null,
-    temperature: row.temperature as number | null,
-    maxOutputTokens: row.max_output_tokens as number | null,
-    lastActivityAt: row.last_activity_at as Date,
-    lastMessageSeq: row.last_message_seq as number,
-    createdAt: row.created_at as Date,
-    updatedAt: row.updated_at as Date,
-  };
 }
 
 const notFound = (id: string): ProblemException =>
